@@ -1,0 +1,45 @@
+"""cdtext: text mining for city diplomacy documents.
+
+Ingest PDF, HTML and text documents into passages with provenance, classify
+each passage by the five functions of city diplomacy and by policy
+orientation, and profile cities as function-driven or policy-driven.
+
+The public API is imported lazily so that ``import cdtext`` and
+``cdtext --help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "IngestConfig",
+    "ingest",
+    "read_documents",
+    "read_passages",
+]
+
+_LAZY = {
+    "IngestConfig": ("cdtext.config", "IngestConfig"),
+    "ingest": ("cdtext.pipeline", "ingest"),
+    "read_documents": ("cdtext.store", "read_documents"),
+    "read_passages": ("cdtext.store", "read_passages"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cdtext' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

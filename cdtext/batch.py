@@ -1,0 +1,219 @@
+"""A pool of worker processes with a wall-clock and a memory limit per file.
+
+pdfminer can hang or grow without bound on hostile files, and that cannot be
+interrupted from inside Python, so each file runs in a worker process
+(``python -m cdtext.worker``, talking JSON lines over pipes: nothing is
+unpickled, and the caller's script is never re-imported). The parent kills a
+worker that passes its deadline (status ``timeout``), notices one that dies
+(``oom`` when it was near its memory limit, ``error`` otherwise), starts a
+replacement and carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+
+#: a worker is replaced after this many files, to give memory back to the system
+TASKS_PER_WORKER = 200
+
+
+@dataclass
+class _Slot:
+    process: subprocess.Popen
+    task: Any = None
+    started: float = 0.0
+    done: int = 0
+    peak_rss: int = 0
+    buffer: bytearray = field(default_factory=bytearray)
+
+    @property
+    def out(self) -> IO[bytes]:
+        assert self.process.stdout is not None
+        return self.process.stdout
+
+
+def _rss(pid: int) -> int:
+    """Resident memory of a process in bytes (0 when unknown)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _failure(status: str, reason: str) -> dict[str, Any]:
+    return {"status": status, "reason": reason, "passages": [], "text": ""}
+
+
+class WorkerPool:
+    """Run ``(key, path, doc_id, config)`` tasks in isolated worker processes.
+
+    :meth:`run` yields ``(key, result)`` in completion order; ``result`` is
+    the worker's dict, or a failure dict with status ``timeout``, ``oom`` or
+    ``error`` when the worker had to be killed or died.
+    """
+
+    def __init__(self, jobs: int, timeout: float, memory_limit: int) -> None:
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self._slots: list[_Slot] = []
+        self.peak_worker_rss = 0
+
+    def _start(self) -> _Slot:
+        env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        quiet = log.isEnabledFor(logging.DEBUG) is False
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cdtext.worker", str(self.memory_limit)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if quiet else None,
+            env=env,
+            close_fds=True,
+        )
+        os.set_blocking(proc.stdout.fileno(), False)  # type: ignore[union-attr]
+        return _Slot(proc)
+
+    def _stop(self, slot: _Slot, kill: bool = False) -> None:
+        proc = slot.process
+        if kill and proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        else:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()
+            except (OSError, ValueError):
+                pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except (OSError, ValueError):
+                pass
+
+    def close(self) -> None:
+        for slot in self._slots:
+            self._stop(slot, kill=slot.task is not None)
+        self._slots = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _death_result(self, slot: _Slot) -> dict[str, Any]:
+        code = slot.process.poll()
+        near_limit = slot.peak_rss > 0.8 * self.memory_limit
+        limit = f"{self.memory_limit // 2**20} MiB"
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            if near_limit or -code == signal.SIGKILL:
+                return _failure("oom", f"worker killed ({name}) near its memory limit of {limit}")
+            return _failure("error", f"worker process crashed ({name}) while reading this file")
+        if near_limit:
+            return _failure("oom", f"worker exited (code {code}) near its memory limit of {limit}")
+        return _failure("error", f"worker process exited unexpectedly (code {code})")
+
+    def _send(self, slot: _Slot, task: tuple[str, str, dict]) -> None:
+        assert slot.process.stdin is not None
+        slot.process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
+        slot.process.stdin.flush()
+
+    def _read(self, slot: _Slot) -> tuple[dict[str, Any] | None, bool]:
+        """Drain the worker's stdout; return ``(result or None, eof)``."""
+        eof = False
+        while True:
+            try:
+                chunk = slot.out.read(1 << 20)
+            except BlockingIOError:
+                break
+            if chunk is None:
+                break
+            if not chunk:
+                eof = True
+                break
+            slot.buffer.extend(chunk)
+        newline = slot.buffer.find(b"\n")
+        if newline < 0:
+            return None, eof
+        line = bytes(slot.buffer[:newline])
+        del slot.buffer[: newline + 1]
+        return json.loads(line), eof
+
+    def run(self, tasks: Iterable[tuple[Any, str, str, dict]]) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Process tasks, at most ``jobs`` at once; yield results as they finish."""
+        pending = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and sum(1 for s in self._slots if s.task is not None) < self.jobs:
+                try:
+                    key, path, doc_id, config = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                slot = next((s for s in self._slots if s.task is None), None)
+                if slot is None:
+                    slot = self._start()
+                    self._slots.append(slot)
+                slot.task, slot.started, slot.peak_rss = key, time.monotonic(), 0
+                try:
+                    self._send(slot, (path, doc_id, config))
+                except (BrokenPipeError, OSError):
+                    pass  # the worker died before the task: handled below as a death
+            busy = [s for s in self._slots if s.task is not None]
+            if not busy:
+                return
+            now = time.monotonic()
+            next_deadline = min(s.started + self.timeout for s in busy)
+            try:
+                readable, _, _ = select.select([s.out for s in busy], [], [], max(0.0, min(next_deadline - now, 0.25)))
+            except (OSError, ValueError):
+                readable = []
+            now = time.monotonic()
+            for slot in busy:
+                rss = _rss(slot.process.pid)
+                slot.peak_rss = max(slot.peak_rss, rss)
+                self.peak_worker_rss = max(self.peak_worker_rss, rss)
+                key = slot.task
+                result: dict[str, Any] | None = None
+                dead = False
+                if slot.out in readable:
+                    result, eof = self._read(slot)
+                    if result is None and eof:
+                        slot.process.wait()
+                        result, dead = self._death_result(slot), True
+                elif slot.process.poll() is not None:
+                    result, _ = self._read(slot)
+                    if result is None:
+                        result, dead = self._death_result(slot), True
+                if result is None and now - slot.started > self.timeout:
+                    result, dead = _failure("timeout", f"no result after {self.timeout:g} s (timeout); worker stopped"), True
+                if result is None:
+                    continue
+                slot.task = None
+                slot.done += 1
+                if dead or slot.done >= TASKS_PER_WORKER:
+                    self._stop(slot, kill=dead)
+                    self._slots.remove(slot)
+                yield key, result

@@ -1,0 +1,98 @@
+"""The one configuration object for ingestion, validated on creation."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from cdtext.errors import ConfigError
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """Limits and choices for reading files into passages.
+
+    Every field has a documented default (docs/ingestion.md). Build one with
+    keyword arguments, or pass ``None`` / a dict / an instance to
+    :meth:`resolve`.
+    """
+
+    #: worker processes; ``0`` means one per CPU core
+    jobs: int = 0
+    #: wall-clock seconds allowed per file before its worker is killed
+    timeout: float = 60.0
+    #: address-space limit per worker, bytes (RLIMIT_AS)
+    memory_limit: int = 2 * GIB
+    #: files larger than this are not read (status ``too_large``)
+    max_bytes: int = 200 * MIB
+    #: PDF pages read per document; later pages are skipped and the reason recorded
+    max_pages: int = 2000
+    #: characters of text kept per document; the rest is cut and recorded
+    max_chars: int = 5_000_000
+    #: passages kept per document; the rest is cut and recorded
+    max_passages: int = 20_000
+    #: passages shorter than this many words merge with a neighbour
+    min_words: int = 8
+    #: passages longer than this many words are split at sentence boundaries
+    max_words: int = 300
+    #: PDF backend: ``pdfplumber`` (default)
+    pdf_engine: str = "pdfplumber"
+
+    def __post_init__(self) -> None:
+        if self.jobs < 0:
+            raise ConfigError(f"jobs must be 0 (all cores) or a positive number, not {self.jobs}")
+        if self.timeout <= 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}")
+        if self.memory_limit < 256 * MIB:
+            raise ConfigError(
+                f"memory limit must be at least 256 MiB (the worker itself needs about "
+                f"200 MiB), not {self.memory_limit // MIB} MiB"
+            )
+        for name in ("max_bytes", "max_pages", "max_chars", "max_passages", "min_words"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.max_words < 2 * self.min_words:
+            raise ConfigError(
+                f"max_words ({self.max_words}) must be at least twice min_words ({self.min_words})"
+            )
+        if self.pdf_engine not in PDF_ENGINES:
+            raise ConfigError(
+                f"unknown PDF engine {self.pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}"
+            )
+
+    @property
+    def n_jobs(self) -> int:
+        """Worker count with ``0`` resolved to the number of cores."""
+        return self.jobs or (os.cpu_count() or 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def resolve(cls, value: IngestConfig | dict[str, Any] | None = None, **overrides: Any) -> IngestConfig:
+        """Return a config from ``None`` (defaults), a dict or an instance, plus overrides.
+
+        Overrides whose value is ``None`` are ignored, so CLI options that were
+        not given keep the defaults.
+        """
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        if value is None:
+            base = cls()
+        elif isinstance(value, cls):
+            base = value
+        elif isinstance(value, dict):
+            known = {f.name for f in fields(cls)}
+            unknown = set(value) - known
+            if unknown:
+                raise ConfigError(f"unknown ingest setting(s): {', '.join(sorted(unknown))}")
+            base = cls(**value)
+        else:
+            raise ConfigError(f"cannot make an IngestConfig from {type(value).__name__}")
+        return replace(base, **overrides) if overrides else base
+
+
+PDF_ENGINES = ("pdfplumber",)

@@ -1,0 +1,40 @@
+"""Exception types raised by cdtext.
+
+Library code raises these; the command line turns them into ``Error:`` lines.
+Every message names the input, what is wrong and, where possible, what to do.
+"""
+
+from __future__ import annotations
+
+
+class CdtextError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class ConfigError(CdtextError, ValueError):
+    """An option or setting has an invalid value."""
+
+
+class StoreError(CdtextError):
+    """The DuckDB store cannot be opened, read or written."""
+
+
+class MetadataError(CdtextError):
+    """A ``--meta`` CSV file cannot be used."""
+
+
+class ExtractionError(CdtextError):
+    """A document could not be read; ``status`` says how it failed.
+
+    Raised inside format readers and turned into a ``documents`` row with
+    that status and the message as its reason; never fatal to a batch.
+    """
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class ModelError(CdtextError):
+    """A model file is missing, unknown, tampered with or incompatible."""

@@ -1,0 +1,126 @@
+"""DataFrames -> files (CSV, JSON lines, Parquet), written atomically and safely.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return) get a leading apostrophe.
+Files are written to a temporary name in the same folder, fsynced and renamed,
+so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import pandas as pd
+
+from cdtext.errors import ConfigError
+
+FORMATS = ("csv", "jsonl", "parquet")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Prefix a string a spreadsheet would treat as a formula with ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _listish_to_text(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return ";".join(str(v) for v in value.tolist())
+    return value
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with lists joined by ``;`` and formula-like strings neutralised."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+            out[col] = out[col].map(lambda v: neutralise_cell(_listish_to_text(v)))
+    return out
+
+
+@contextmanager
+def atomic_path(path: str | Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on success fsync it and rename it over ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def format_for(path: str | Path | None, fmt: str | None) -> str:
+    """The output format: as given, else from the file's extension, else CSV."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return fmt
+    suffix = Path(str(path)).suffix.lower().lstrip(".") if path and str(path) != "-" else ""
+    return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "parquet": "parquet"}.get(suffix, "csv")
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-ready form of a DataFrame cell (numpy values, timestamps, missing values)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return None if value is pd.NaT else value.isoformat()
+    if isinstance(value, (list, tuple, dict)):
+        return value
+    return None if pd.isna(value) else value
+
+
+def _write_jsonl(df: pd.DataFrame, fh: IO[str]) -> None:
+    cols = list(df.columns)
+    for row in df.itertuples(index=False, name=None):
+        fh.write(json.dumps({c: _jsonable(v) for c, v in zip(cols, row)}, ensure_ascii=False) + "\n")
+
+
+def write_table(df: pd.DataFrame, out: str | Path | None, fmt: str | None = None) -> None:
+    """Write ``df`` to ``out`` (``None`` or ``-`` is stdout; Parquet needs a file)."""
+    fmt = format_for(out, fmt)
+    to_stdout = out is None or str(out) == "-"
+    if fmt == "parquet":
+        if to_stdout:
+            raise ConfigError("Parquet is binary: give a file with --out, or choose --format csv or jsonl")
+        with atomic_path(out, "wb") as fh:  # type: ignore[arg-type]
+            df.to_parquet(fh, index=False)
+        return
+    writer: Callable[[IO[str]], None]
+    if fmt == "csv":
+        safe = spreadsheet_safe(df)
+        writer = lambda fh: safe.to_csv(fh, index=False)  # noqa: E731
+    else:
+        writer = lambda fh: _write_jsonl(df, fh)  # noqa: E731
+    if to_stdout:
+        buf = io.StringIO()
+        writer(buf)
+        sys.stdout.write(buf.getvalue())
+        return
+    with atomic_path(out, "w") as fh:  # type: ignore[arg-type]
+        writer(fh)

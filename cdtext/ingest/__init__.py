@@ -1,0 +1,40 @@
+"""Format readers: one module per format; :func:`read_document` dispatches on the bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdtext.errors import ExtractionError
+from cdtext.ingest.sniff import sniff_format
+from cdtext.types import Extracted
+
+SNIFF_BYTES = 65536
+
+
+def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfplumber") -> Extracted:
+    """Read one file into blocks, choosing the reader from its first bytes.
+
+    Raises :class:`ExtractionError` with a status (``empty``, ``unsupported``,
+    ``encrypted``, ``no_text``, ``error``) when the file cannot be read.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    fmt = sniff_format(head)
+    if fmt == "empty":
+        raise ExtractionError("empty", "the file is empty" if not head else "the file contains only whitespace")
+    if fmt == "unsupported":
+        raise ExtractionError(
+            "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
+        )
+    if fmt == "pdf":
+        from cdtext.ingest.pdf import read_pdf
+
+        return read_pdf(path, max_pages=max_pages)
+    data = path.read_bytes()
+    if fmt == "html":
+        from cdtext.ingest.html import read_html
+
+        return read_html(data)
+    from cdtext.ingest.text import read_text
+
+    return read_text(data)

@@ -1,0 +1,288 @@
+"""Document metadata: a ``--meta`` CSV, or inference from the document itself.
+
+Fields: ``city``, ``date`` (ISO ``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY`` when
+only that is known), ``doc_type`` (one of :data:`cdtext.types.DOC_TYPES`) and
+``title``; other CSV columns are kept as ``extra``. ``meta_source`` records
+where each field came from: ``meta`` (the CSV), ``document`` (embedded
+metadata such as an HTML publication date or a PDF title) or ``inferred``
+(rules over the text).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+
+from cdtext.errors import MetadataError
+from cdtext.types import DOC_TYPES
+
+KEY_COLUMNS = ("path", "file", "filename", "file_name", "id", "doc_id", "document", "name")
+FIELD_ALIASES = {
+    "city": ("city", "municipality", "town"),
+    "date": ("date", "published", "publication_date", "date_published"),
+    "doc_type": ("doc_type", "document_type", "type", "genre", "kind"),
+    "title": ("title",),
+}
+_MISSING = {"", "na", "n/a", "nan", "none", "null", "-"}
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan", "janvier", "enero", "januar"),
+            ("february", "feb", "février", "fevrier", "febrero", "februar"),
+            ("march", "mar", "mars", "marzo", "märz"),
+            ("april", "apr", "avril", "abril"),
+            ("may", "mai", "mayo"),
+            ("june", "jun", "juin", "junio", "juni"),
+            ("july", "jul", "juillet", "julio", "juli"),
+            ("august", "aug", "août", "aout", "agosto"),
+            ("september", "sep", "sept", "septembre", "septiembre"),
+            ("october", "oct", "octobre", "octubre", "oktober"),
+            ("november", "nov", "novembre", "noviembre"),
+            ("december", "dec", "décembre", "decembre", "diciembre", "dezember"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_DATE_PATTERNS = (
+    re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
+    re.compile(r"\b(?P<y>(19|20)\d\d)/(?P<m>\d\d?)/(?P<d>\d\d?)\b"),
+    re.compile(rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(st|nd|rd|th)?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(st|nd|rd|th|er)?\.?\s+(de\s+)?(?P<mon>{_MONTH_RE})\.?,?\s+(de\s+)?(?P<y>(19|20)\d\d)\b", re.I),
+    re.compile(r"\b(?P<m>\d\d?)/(?P<d>\d\d?)/(?P<y>(19|20)\d\d)\b"),
+)
+_NAME = r"[A-Z][\w'’.-]+(?:\s(?:de|del|la|du|of|am|upon|on)?\s?[A-Z][\w'’.-]+){0,3}"
+_CITY_PATTERNS = (
+    re.compile(rf"\bCity of ({_NAME})"),
+    re.compile(rf"\bMayor of ({_NAME})"),
+    re.compile(rf"\b({_NAME}) City Council\b"),
+    re.compile(rf"\b({_NAME}) City Hall\b"),
+    re.compile(rf"\bMayor's Office of ({_NAME})"),
+    re.compile(rf"\b(?:Ville de|Stadt|Ciudad de|Città di|Gemeente|Municipality of|Mairie de) ({_NAME})"),
+)
+_DATELINE = re.compile(
+    rf"^([A-Z][A-Z.'’ -]{{2,30}}?)(?:,\s*[A-Z][A-Za-z.]{{1,14}})?\s*(?:\(|,|[—–-]{{1,2}})\s*(?:{_MONTH_RE}|\d)",
+    re.I,
+)
+_NOT_CITIES = {
+    "the", "this", "our", "your", "state", "county", "mayor", "council", "city", "new", "for",
+    "immediate", "release", "contact", "office", "department", "today", "media",
+}
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    city: str | None = None
+    date: str | None = None
+    doc_type: str | None = None
+    title: str | None = None
+    extra: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)
+
+
+def clean_value(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text.lower() in _MISSING else text
+
+
+def parse_date(value: str | None) -> str | None:
+    """Normalise a date string to ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY``)."""
+    value = clean_value(value)
+    if not value:
+        return None
+    found = find_date(value)
+    if found:
+        return found
+    m = re.fullmatch(r"\s*((?:19|20)\d\d)(?:[-/.](\d\d?))?\s*", value)
+    if m:
+        return m.group(1) if not m.group(2) else f"{m.group(1)}-{int(m.group(2)):02d}"
+    return None
+
+
+def find_date(text: str) -> str | None:
+    """The first full date written in ``text``, as ``YYYY-MM-DD``."""
+    best: tuple[int, str] | None = None
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            parts = m.groupdict()
+            month = _MONTHS.get(parts["mon"].lower().rstrip(".")) if parts.get("mon") else int(parts["m"])
+            try:
+                day = Date(int(parts["y"]), int(month or 0), int(parts["d"]))
+            except ValueError:
+                continue
+            if best is None or m.start() < best[0]:
+                best = (m.start(), day.isoformat())
+            break
+    return best[1] if best else None
+
+
+def normalise_doc_type(value: str | None) -> str | None:
+    """Map a free-text document type to one of :data:`DOC_TYPES`."""
+    value = clean_value(value)
+    if not value:
+        return None
+    low = value.lower().replace("-", " ").replace("_", " ")
+    if low.replace(" ", "_") in DOC_TYPES:
+        return low.replace(" ", "_")
+    rules = (
+        ("press_release", ("press", "news release", "media release", "announcement")),
+        ("speech", ("speech", "address", "state of the city", "remarks", "keynote")),
+        ("resolution", ("resolution", "ordinance", "motion", "bill")),
+        ("plan", ("plan", "strategy", "roadmap", "contract", "agenda 20")),
+        ("report", ("report", "review", "minutes", "assessment", "study")),
+        ("web_page", ("web", "page", "html", "site")),
+    )
+    for code, words in rules:
+        if any(w in low for w in words):
+            return code
+    return "other"
+
+
+class MetaTable:
+    """Rows of a ``--meta`` CSV, looked up by a document's path, name or stem."""
+
+    def __init__(self, rows: Mapping[str, dict[str, str | None]], source: str) -> None:
+        self._rows = dict(rows)
+        self.source = source
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> MetaTable:
+        path = Path(path)
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                reader = csv.DictReader(fh)
+                columns = [c.strip() for c in (reader.fieldnames or [])]
+                lowered = {c.lower(): c for c in columns}
+                key = next((lowered[k] for k in KEY_COLUMNS if k in lowered), None)
+                if key is None:
+                    raise MetadataError(
+                        f"{path}: no column to match documents on; add one named "
+                        f"{', '.join(KEY_COLUMNS[:3])} or id (found: {', '.join(columns) or 'none'})"
+                    )
+                rows: dict[str, dict[str, str | None]] = {}
+                for row in reader:
+                    row = {(k or "").strip(): v for k, v in row.items()}
+                    ident = clean_value(row.get(key))
+                    if ident:
+                        rows[ident.lower()] = {k: clean_value(v) for k, v in row.items()}
+        except FileNotFoundError as exc:
+            raise MetadataError(f"metadata file not found: {path}") from exc
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise MetadataError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
+        return cls(rows, str(path))
+
+    def lookup(self, doc_path: str | Path) -> DocMeta | None:
+        p = Path(doc_path)
+        candidates = [str(doc_path), p.as_posix(), str(p.resolve()), p.name, p.stem]
+        row = next((self._rows[c.lower()] for c in candidates if c.lower() in self._rows), None)
+        if row is None:
+            return None
+        lowered = {k.lower(): k for k in row}
+        picked: dict[str, str | None] = {}
+        used: set[str] = set()
+        for name, aliases in FIELD_ALIASES.items():
+            col = next((lowered[a] for a in aliases if a in lowered and row[lowered[a]]), None)
+            picked[name] = row[col] if col else None
+            if col:
+                used.add(col)
+        extra = {k: v for k, v in row.items() if k not in used and v is not None}
+        source = {k: "meta" for k, v in picked.items() if v}
+        return DocMeta(
+            city=picked["city"],
+            date=parse_date(picked["date"]) or (parse_date(row.get("year")) if "year" in row else None),
+            doc_type=normalise_doc_type(picked["doc_type"]),
+            title=picked["title"],
+            extra=extra,
+            source=source | ({"date": "meta"} if not picked["date"] and row.get("year") else {}),
+        )
+
+
+def infer_city(text: str) -> str | None:
+    """The city a document speaks for: a dateline, "City of X", "Mayor of X" ..."""
+    head = text[:5000]
+    votes: Counter[str] = Counter()
+    m = _DATELINE.match(head.lstrip())
+    if m:
+        name = m.group(1).strip(" ,.-")
+        if name.lower() not in _NOT_CITIES and 2 < len(name) <= 30:
+            votes[name.title()] += 3
+    for pattern in _CITY_PATTERNS:
+        for found in pattern.finditer(head):
+            name = found.group(1).strip(" ,.;:")
+            if name.split()[0].lower() not in _NOT_CITIES:
+                votes[name] += 1
+    if not votes:
+        return None
+    return votes.most_common(1)[0][0]
+
+
+def infer_doc_type(text: str, fmt: str, title: str | None, n_pages: int | None) -> str:
+    """Rules over the opening text and the title; see docs/ingestion.md."""
+    head = text[:6000]
+    low = head.lower()
+    title_low = (title or "").lower()
+    if re.search(r"\bwhereas\b", low) and re.search(r"\bresolved\b|\bresolves\b", text[:60000].lower()):
+        return "resolution"
+    if "for immediate release" in low or "press release" in low or "media contact" in low or _DATELINE.match(head.lstrip()):
+        return "press_release"
+    if re.search(r"state of (the|our) city|\bremarks\b|\bspeech\b|\baddress\b", title_low + " " + low[:400]) or (
+        re.search(r"\bthank you\b", low[:1500]) and len(re.findall(r"\b(i|we|our)\b", low)) > 20
+    ):
+        return "speech"
+    if re.search(r"\b(action plan|strategy|strategic plan|roadmap|master plan|plan)\b", title_low) or (
+        re.search(r"\b(action plan|strategy)\b", low[:1500]) and re.search(r"\btarget|\bobjective|\bgoal", low)
+    ):
+        return "plan"
+    if re.search(r"\breport\b|\breview\b", title_low + " " + low[:800]) or (n_pages or 0) >= 8:
+        return "report"
+    if fmt == "html":
+        return "web_page"
+    return "other"
+
+
+def infer_meta(text: str, *, fmt: str, title: str | None, date: str | None, n_pages: int | None) -> DocMeta:
+    """Metadata from the document itself; ``source`` says how each field was found."""
+    source: dict[str, str] = {}
+    city = infer_city(text)
+    if city:
+        source["city"] = "inferred"
+    found_date = parse_date(date) if date else None
+    if found_date:
+        source["date"] = "document"
+    else:
+        found_date = find_date(text[:3000])
+        if found_date:
+            source["date"] = "inferred"
+    doc_type = infer_doc_type(text, fmt, title, n_pages)
+    source["doc_type"] = "inferred"
+    if title:
+        source["title"] = "document"
+    return DocMeta(city=city, date=found_date, doc_type=doc_type, title=title, source=source)
+
+
+def combine(given: DocMeta | None, inferred: DocMeta) -> DocMeta:
+    """CSV values win; inferred values fill the gaps."""
+    if given is None:
+        return inferred
+    source = dict(inferred.source)
+    source.update(given.source)
+    return DocMeta(
+        city=given.city or inferred.city,
+        date=given.date or inferred.date,
+        doc_type=given.doc_type or inferred.doc_type,
+        title=given.title or inferred.title,
+        extra=given.extra,
+        source={k: v for k, v in source.items() if getattr(given, k, None) or getattr(inferred, k, None)},
+    )

@@ -1,0 +1,167 @@
+"""files -> store: walk inputs, skip unchanged files, read the rest in workers, write results."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdtext.batch import WorkerPool
+from cdtext.config import IngestConfig
+from cdtext.errors import CdtextError
+from cdtext.meta import DocMeta, MetaTable
+from cdtext.store import Store
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, str], None]
+FLUSH_EVERY = 25
+FLUSH_SECONDS = 2.0
+
+
+@dataclass
+class IngestSummary:
+    """What one ingestion run did."""
+
+    total: int = 0
+    unchanged: int = 0
+    counts: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total, "unchanged": self.unchanged, "processed": self.processed,
+            "counts": dict(self.counts), "seconds": round(self.seconds, 3),
+        }
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named directly, and files under folders (recursively, sorted, hidden ones skipped)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        elif path.exists() or path.is_symlink():
+            yield path
+        else:
+            raise CdtextError(f"no such file or folder: {raw}")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    return {"city": meta.city, "date": meta.date, "doc_type": meta.doc_type, "title": meta.title,
+            "extra": meta.extra, "meta_source": meta.source}
+
+
+def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
+    """CSV values override what the worker inferred."""
+    if given is None:
+        return
+    source = dict(result.get("meta_source") or {})
+    for key in ("city", "date", "doc_type", "title"):
+        value = getattr(given, key)
+        if value:
+            result[key] = value
+            source[key] = "meta"
+    result["extra"] = given.extra
+    result["meta_source"] = source
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: str | Path,
+    *,
+    meta: str | Path | MetaTable | None = None,
+    config: IngestConfig | dict[str, Any] | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> IngestSummary:
+    """Read files and folders into the store at ``store``.
+
+    Unchanged files (same path and content hash) are skipped; changed files
+    replace their rows; every file ends with exactly one ``documents`` row.
+    ``progress(path, status)`` is called once per file.
+    """
+    cfg = IngestConfig.resolve(config)
+    table = meta if isinstance(meta, MetaTable) or meta is None else MetaTable.from_csv(meta)
+    started = time.monotonic()
+    summary = IngestSummary()
+    files = list(iter_files(paths))
+    summary.total = len(files)
+    with Store(store) as db:
+        known = db.known_files()
+        by_hash = db.ok_paths_by_hash()
+        tasks: list[tuple[Any, str, str, dict]] = []
+        info: dict[str, dict[str, Any]] = {}
+        immediate: list[dict[str, Any]] = []
+        for path in files:
+            key = str(path.absolute())
+            given = table.lookup(path) if table is not None else None
+            try:
+                sha = file_sha256(path)
+                size = path.stat().st_size
+            except OSError as exc:
+                immediate.append({"path": key, "doc_id": "unreadable", "sha256": "", "status": "error",
+                                  "reason": f"cannot read the file: {exc.strerror or exc}", "passages": []})
+                continue
+            if not force and key in known and known[key][0] == sha:
+                summary.unchanged += 1
+                if given is not None:
+                    db.update_meta(key, _meta_fields(given))
+                if progress:
+                    progress(key, "unchanged")
+                continue
+            base = {"path": key, "doc_id": sha[:16], "sha256": sha, "size_bytes": size}
+            if sha in by_hash and by_hash[sha] != key:
+                immediate.append({**base, "status": "duplicate", "passages": [],
+                                  "reason": f"same content as {by_hash[sha]}; its passages are stored once"})
+                continue
+            by_hash.setdefault(sha, key)
+            info[key] = {**base, "given": given}
+            tasks.append((key, str(path), sha[:16], cfg.to_dict()))
+        buffer: list[dict[str, Any]] = []
+        for r in immediate:
+            buffer.append(r)
+            summary.counts[r["status"]] += 1
+            if progress:
+                progress(r["path"], r["status"])
+        last_flush = time.monotonic()
+        with WorkerPool(cfg.n_jobs, cfg.timeout, cfg.memory_limit) as pool:
+            for key, result in pool.run(tasks):
+                entry = info.pop(key)
+                given = entry.pop("given")
+                result.update(entry)
+                _apply_meta(result, given)
+                buffer.append(result)
+                summary.counts[result["status"]] += 1
+                if progress:
+                    progress(key, result["status"])
+                if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
+                    db.write_results(buffer)
+                    buffer, last_flush = [], time.monotonic()
+        db.write_results(buffer)
+    summary.seconds = time.monotonic() - started
+    return summary

@@ -1,0 +1,238 @@
+"""The embedded store: one DuckDB file with documents, texts and passages.
+
+Tables (later stages add ``predictions``):
+
+* ``documents`` — one row per input file, whatever happened to it;
+* ``texts`` — each document's extracted text (passage offsets point into it);
+* ``passages`` — the units of analysis, keyed by ``passage_id``.
+
+Writes go through :meth:`Store.write_results`, one transaction per batch, so
+a killed run leaves the store consistent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cdtext.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    path VARCHAR PRIMARY KEY,
+    doc_id VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    format VARCHAR,
+    status VARCHAR NOT NULL,
+    reason VARCHAR,
+    n_pages INTEGER,
+    n_passages INTEGER,
+    size_bytes BIGINT,
+    city VARCHAR,
+    date VARCHAR,
+    year INTEGER,
+    doc_type VARCHAR,
+    title VARCHAR,
+    meta_source VARCHAR,
+    extra VARCHAR,
+    ingested_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS texts (
+    doc_id VARCHAR PRIMARY KEY,
+    text VARCHAR
+);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id VARCHAR PRIMARY KEY,
+    doc_id VARCHAR NOT NULL,
+    idx INTEGER NOT NULL,
+    page INTEGER,
+    text VARCHAR NOT NULL,
+    n_words INTEGER,
+    start INTEGER,
+    "end" INTEGER,
+    heading VARCHAR
+);
+"""
+
+DOCUMENT_COLUMNS = (
+    "path", "doc_id", "sha256", "format", "status", "reason", "n_pages", "n_passages",
+    "size_bytes", "city", "date", "year", "doc_type", "title", "meta_source", "extra", "ingested_at",
+)
+PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
+TABLES = ("documents", "passages", "texts", "predictions")
+
+
+class Store:
+    """A DuckDB file holding the corpus. Use as a context manager."""
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"store not found: {self.path}; create it with `cdtext ingest ... --store {self.path}`")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if not read_only:
+            self.con.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -----------------------------------------------------------------
+    def has_table(self, name: str) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(rows and rows[0])
+
+    def known_files(self) -> dict[str, tuple[str, str]]:
+        """``path -> (sha256, status)`` for every document in the store."""
+        return {p: (h, s) for p, h, s in self.con.execute("SELECT path, sha256, status FROM documents").fetchall()}
+
+    def ok_paths_by_hash(self) -> dict[str, str]:
+        """``sha256 -> path`` of documents read successfully (to spot duplicate files)."""
+        rows = self.con.execute(
+            "SELECT sha256, min(path) FROM documents WHERE status = 'ok' GROUP BY sha256"
+        ).fetchall()
+        return dict(rows)
+
+    def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        if name not in TABLES or not self.has_table(name):
+            raise StoreError(f"{self.path} has no table {name!r} (tables: {', '.join(t for t in TABLES if self.has_table(t))})")
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        order = {"documents": "path", "passages": "doc_id, idx", "texts": "doc_id"}.get(name, "1")
+        return self.con.execute(f"SELECT {cols} FROM {name} ORDER BY {order}").df()
+
+    def status_counts(self) -> dict[str, int]:
+        return dict(self.con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall())
+
+    # -- writing -----------------------------------------------------------------
+    def write_results(self, results: Iterable[dict[str, Any]]) -> None:
+        """Write finished documents in one transaction, replacing earlier rows of their paths."""
+        docs: list[dict[str, Any]] = []
+        texts: list[tuple[str, str]] = []
+        passages: list[tuple] = []
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for r in results:
+            doc = {c: r.get(c) for c in DOCUMENT_COLUMNS}
+            doc["ingested_at"] = now
+            doc["n_passages"] = len(r.get("passages") or [])
+            doc["meta_source"] = json.dumps(r.get("meta_source") or {}, sort_keys=True)
+            doc["extra"] = json.dumps(r.get("extra") or {}, sort_keys=True, ensure_ascii=False)
+            date = r.get("date")
+            doc["year"] = int(date[:4]) if date and date[:4].isdigit() else None
+            docs.append(doc)
+            if r.get("passages"):
+                texts.append((r["doc_id"], r.get("text") or ""))
+                passages.extend((*p[:1], r["doc_id"], *p[1:]) for p in r["passages"])
+        if not docs:
+            return
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            paths = pd.DataFrame({"path": [d["path"] for d in docs]})
+            con.register("_paths", paths)
+            # drop passages of the documents these paths held before, unless another path shares them
+            con.execute(
+                """
+                DELETE FROM passages WHERE doc_id IN (
+                    SELECT d.doc_id FROM documents d JOIN _paths USING (path)
+                    WHERE d.doc_id NOT IN (
+                        SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
+                    )
+                )"""
+            )
+            con.execute(
+                """
+                DELETE FROM texts WHERE doc_id IN (
+                    SELECT d.doc_id FROM documents d JOIN _paths USING (path)
+                    WHERE d.doc_id NOT IN (
+                        SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
+                    )
+                )"""
+            )
+            con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
+            con.unregister("_paths")
+            doc_df = pd.DataFrame(docs, columns=list(DOCUMENT_COLUMNS))
+            con.register("_docs", doc_df)
+            con.execute(f"INSERT INTO documents SELECT {', '.join(DOCUMENT_COLUMNS)} FROM _docs")
+            con.unregister("_docs")
+            if texts:
+                text_df = pd.DataFrame(texts, columns=["doc_id", "text"]).drop_duplicates("doc_id")
+                con.register("_texts", text_df)
+                con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
+                con.execute("INSERT INTO texts SELECT doc_id, text FROM _texts")
+                con.unregister("_texts")
+            if passages:
+                p_df = pd.DataFrame(passages, columns=list(PASSAGE_COLUMNS)).drop_duplicates("passage_id")
+                con.register("_passages", p_df)
+                con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
+                cols = ", ".join(f'"{c}"' for c in PASSAGE_COLUMNS)
+                con.execute(f"INSERT INTO passages SELECT {cols} FROM _passages")
+                con.unregister("_passages")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def update_meta(self, path: str, fields: dict[str, Any]) -> None:
+        """Apply new ``--meta`` values to an unchanged document without re-reading it."""
+        row = self.con.execute("SELECT meta_source FROM documents WHERE path = ?", [path]).fetchone()
+        if row is None:
+            return
+        source = json.loads(row[0] or "{}")
+        sets, values = [], []
+        for key in ("city", "date", "doc_type", "title"):
+            if fields.get(key):
+                sets.append(f"{key} = ?")
+                values.append(fields[key])
+                source[key] = "meta"
+        if fields.get("date"):
+            sets.append("year = ?")
+            values.append(int(fields["date"][:4]))
+        if fields.get("extra"):
+            sets.append("extra = ?")
+            values.append(json.dumps(fields["extra"], sort_keys=True, ensure_ascii=False))
+        if not sets:
+            return
+        sets.append("meta_source = ?")
+        values.append(json.dumps(source, sort_keys=True))
+        self.con.execute(f"UPDATE documents SET {', '.join(sets)} WHERE path = ?", [*values, path])
+
+
+def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFrame:
+    """All passages as a DataFrame; with ``with_documents`` also each passage's path, city, date, doc_type, title."""
+    with Store(store, read_only=True) as s:
+        if not with_documents:
+            return s.table("passages")
+        return s.con.execute(
+            """
+            SELECT p.*, d.path, d.city, d.date, d.year, d.doc_type, d.title
+            FROM passages p
+            JOIN (SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id) first USING (doc_id)
+            JOIN documents d ON d.path = first.path
+            ORDER BY d.path, p.idx
+            """
+        ).df()
+
+
+def read_documents(store: str | Path) -> pd.DataFrame:
+    """One row per input file with its status, reason and metadata."""
+    with Store(store, read_only=True) as s:
+        return s.table("documents")

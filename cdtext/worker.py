@@ -1,0 +1,133 @@
+"""What runs inside a worker process: one file -> one result dict.
+
+The parent never parses untrusted bytes; it only hashes them. This module is
+the boundary where any failure of a reader becomes a status and a reason, so
+it is the one place that catches broad exceptions (a bug in a third-party
+parser must cost one file, not the batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import traceback
+from pathlib import Path
+from typing import Any
+
+from cdtext.config import IngestConfig
+from cdtext.errors import ExtractionError
+
+log = logging.getLogger(__name__)
+
+
+def limit_memory(limit_bytes: int) -> None:
+    """Cap this process's address space (RLIMIT_AS); allocations past it fail."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit_bytes = min(limit_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, hard))
+
+
+def _failure(status: str, reason: str) -> dict[str, Any]:
+    return {"status": status, "reason": reason, "passages": [], "text": ""}
+
+
+def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Read, describe and segment one file. Never raises for a bad file."""
+    from cdtext.ingest import read_document
+    from cdtext.meta import infer_meta
+    from cdtext.segment import segment
+
+    cfg = IngestConfig.resolve(config)
+    try:
+        size = os.path.getsize(path)
+        if size > cfg.max_bytes:
+            return _failure("too_large", f"{size:,} bytes is over the limit of {cfg.max_bytes:,} (max_bytes)")
+        extracted = read_document(Path(path), max_pages=cfg.max_pages, pdf_engine=cfg.pdf_engine)
+        notes = [extracted.reason] if extracted.reason else []
+        blocks = extracted.blocks
+        total_chars = sum(len(b.text) for b in blocks)
+        if total_chars > cfg.max_chars:
+            kept, seen = [], 0
+            for b in blocks:
+                if seen + len(b.text) > cfg.max_chars:
+                    break
+                kept.append(b)
+                seen += len(b.text)
+            blocks = tuple(kept)
+            notes.append(f"text cut at {cfg.max_chars:,} of {total_chars:,} characters (max_chars)")
+        text, passages = segment(
+            blocks, doc_id, min_words=cfg.min_words, max_words=cfg.max_words,
+            max_passages=cfg.max_passages,
+        )
+        if len(passages) >= cfg.max_passages:
+            notes.append(f"passages cut at {cfg.max_passages:,} (max_passages)")
+        status = "ok"
+        if not passages:
+            status = "empty"
+            notes.insert(0, "no text found in the document")
+        elif extracted.format in ("pdf", "html") and size > 200_000 and len(text) < size / 2000:
+            # silent degradation: a big file that yields almost nothing is not "ok"
+            status = "no_text" if extracted.format == "pdf" else "empty"
+            notes.insert(0, f"only {len(text):,} characters of text from {size:,} bytes")
+        meta = infer_meta(
+            text, fmt=extracted.format, title=extracted.title, date=extracted.date,
+            n_pages=extracted.n_pages,
+        )
+        return {
+            "status": status,
+            "reason": "; ".join(notes),
+            "format": extracted.format,
+            "n_pages": extracted.n_pages,
+            "title": meta.title,
+            "city": meta.city,
+            "date": meta.date,
+            "doc_type": meta.doc_type,
+            "meta_source": meta.source,
+            "text": text,
+            "passages": [
+                (p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading)
+                for p in passages
+            ],
+        }
+    except ExtractionError as exc:
+        return _failure(exc.status, exc.reason)
+    except MemoryError:
+        return _failure("oom", f"ran out of memory (limit {cfg.memory_limit // 2**20} MiB)")
+    except RecursionError:
+        return _failure("error", "structure nested too deeply to read (recursion limit)")
+    except Exception as exc:  # noqa: BLE001 - the worker boundary: any reader failure is a status
+        log.debug("reader failed on %s:\n%s", path, traceback.format_exc())
+        return _failure("error", f"{type(exc).__name__}: {str(exc)[:300]}")
+
+
+def main() -> None:
+    """Worker entry point (``python -m cdtext.worker MEMORY_LIMIT``).
+
+    Reads one JSON task per line on stdin, ``[path, doc_id, config]``, and
+    writes one JSON result per line on the original stdout; anything a
+    library prints goes to stderr instead, so it cannot corrupt the protocol.
+    """
+    import json
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    memory_limit = int(sys.argv[1]) if len(sys.argv) > 1 else 2 * 1024**3
+    limit_memory(memory_limit)
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.ERROR)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        path, doc_id, config = json.loads(line)
+        result = process_file(path, doc_id, config)
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
