@@ -68,7 +68,7 @@ _CITY_PATTERNS = (
     re.compile(rf"\b(?:Ville de|Stadt|Ciudad de|Città di|Gemeente|Municipality of|Mairie de) ({_NAME})"),
 )
 _DATELINE = re.compile(
-    rf"^([A-Z][A-Z.'’ -]{{2,30}}?)(?:,\s*[A-Z][A-Za-z.]{{1,14}})?\s*(?:\(|,|[—–-]{{1,2}})\s*(?:{_MONTH_RE}|\d)",
+    rf"(?m)^([A-Z][A-Z.'’ -]{{2,30}}?)(?:,\s*[A-Z][A-Za-z.]{{1,14}})?\s*(?:\(|,|[—–-]{{1,2}})\s*(?:{_MONTH_RE}|\d)",
     re.I,
 )
 _NOT_CITIES = {
@@ -213,7 +213,7 @@ def infer_city(text: str) -> str | None:
     """The city a document speaks for: a dateline, "City of X", "Mayor of X" ..."""
     head = text[:5000]
     votes: Counter[str] = Counter()
-    m = _DATELINE.match(head.lstrip())
+    m = _DATELINE.search(head[:1500])
     if m:
         name = m.group(1).strip(" ,.-")
         if name.lower() not in _NOT_CITIES and 2 < len(name) <= 30:
@@ -235,10 +235,13 @@ def infer_doc_type(text: str, fmt: str, title: str | None, n_pages: int | None) 
     title_low = (title or "").lower()
     if re.search(r"\bwhereas\b", low) and re.search(r"\bresolved\b|\bresolves\b", text[:60000].lower()):
         return "resolution"
-    if "for immediate release" in low or "press release" in low or "media contact" in low or _DATELINE.match(head.lstrip()):
+    if "for immediate release" in low or "press release" in low or "media contact" in low or _DATELINE.search(head[:1500]):
         return "press_release"
+    words = max(len(low.split()), 1)
+    first_person = len(re.findall(r"\b(i|we|our|my|us|i'm|we're)\b", low)) / words
+    greeting = re.search(r"\bthank you\b|\bgood (evening|morning|afternoon)\b", low[:1500])
     if re.search(r"state of (the|our) city|\bremarks\b|\bspeech\b|\baddress\b", title_low + " " + low[:400]) or (
-        re.search(r"\bthank you\b", low[:1500]) and len(re.findall(r"\b(i|we|our)\b", low)) > 20
+        greeting and first_person >= 0.015
     ):
         return "speech"
     if re.search(r"\b(action plan|strategy|strategic plan|roadmap|master plan|plan)\b", title_low) or (

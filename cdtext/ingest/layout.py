@@ -341,8 +341,33 @@ def pages_to_blocks(pages: Sequence[tuple[int, float, Sequence[Word]]]) -> list[
     ]
     body = body_font_size(kept)
     blocks: list[Block] = []
+    region_starts: set[int] = set()
     for (number, _, _), lines, gutters in zip(pages, kept, page_gutters):
         for region in lines_to_regions(lines, gutters):
+            region_starts.add(len(blocks))
             for box in lines_to_blocks(merge_rows(region)):
                 blocks.extend(block_to_paragraphs(box, body, number))
-    return blocks
+    return join_continuations(blocks, region_starts)
+
+
+def join_continuations(blocks: Sequence[Block], region_starts: set[int] = frozenset()) -> list[Block]:  # type: ignore[assignment]
+    """Rejoin paragraphs split by a column or page break.
+
+    A paragraph that stops without closing punctuation continues in the next
+    paragraph when that one starts in lower case, or when it opens a new column
+    or page and the first is a long paragraph (its page is where it starts).
+    """
+    out: list[Block] = []
+    for i, block in enumerate(blocks):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and block.kind == "paragraph"
+            and prev.kind == "paragraph"
+            and prev.text[-1:] not in _END_PUNCT
+            and (block.text[:1].islower() or (i in region_starts and len(prev.text.split()) >= 12))
+        ):
+            out[-1] = Block(join_lines([prev.text, block.text]), "paragraph", prev.page)
+        else:
+            out.append(block)
+    return out
