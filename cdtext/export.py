@@ -45,7 +45,7 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with lists joined by ``;`` and formula-like strings neutralised."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: neutralise_cell(_listish_to_text(v)))
     return out
 

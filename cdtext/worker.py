@@ -35,7 +35,7 @@ def _failure(status: str, reason: str) -> dict[str, Any]:
 
 def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
     """Read, describe and segment one file. Never raises for a bad file."""
-    from cdtext.ingest import read_document
+    from cdtext.readers import read_document
     from cdtext.meta import infer_meta
     from cdtext.segment import segment
 

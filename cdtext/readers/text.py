@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from cdtext.errors import ExtractionError
-from cdtext.ingest.encoding import decode_bytes
+from cdtext.readers.encoding import decode_bytes
 from cdtext.types import Block, Extracted
 
 _ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -105,7 +105,7 @@ def text_to_blocks(text: str) -> list[Block]:
     # rare and the lines are whole paragraphs (they end sentences, or are long)
     # rather than text wrapped at a fixed width.
     one_per_line = multi_line == 0 or (
-        len(chunks) < 0.1 * len(nonblank) and (ends_sentence >= 0.5 or avg_len > 120)
+        len(chunks) <= max(1.0, 0.1 * len(nonblank)) and (ends_sentence >= 0.5 or avg_len > 120)
     )
     if one_per_line:
         chunks = [[line] for c in chunks for line in c]

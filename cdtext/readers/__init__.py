@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
-from cdtext.ingest.sniff import sniff_format
+from cdtext.readers.sniff import sniff_format
 from cdtext.types import Extracted
 
 SNIFF_BYTES = 65536
@@ -27,14 +27,14 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfpl
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
     if fmt == "pdf":
-        from cdtext.ingest.pdf import read_pdf
+        from cdtext.readers.pdf import read_pdf
 
         return read_pdf(path, max_pages=max_pages)
     data = path.read_bytes()
     if fmt == "html":
-        from cdtext.ingest.html import read_html
+        from cdtext.readers.html import read_html
 
         return read_html(data)
-    from cdtext.ingest.text import read_text
+    from cdtext.readers.text import read_text
 
     return read_text(data)

@@ -1,6 +1,6 @@
 """HTML bytes -> blocks: decode ourselves, parse leniently, keep the main content.
 
-The bytes are decoded by :mod:`cdtext.ingest.encoding` (lxml would read
+The bytes are decoded by :mod:`cdtext.readers.encoding` (lxml would read
 undeclared UTF-8 as Latin-1), parsed with ``lxml.html`` with ``huge_tree`` on
 (without it libxml2 silently drops text from giant nodes) and never as XML.
 trafilatura finds the main content, title and publication date; when it
@@ -17,7 +17,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from cdtext.errors import ExtractionError
-from cdtext.ingest.encoding import decode_bytes
+from cdtext.readers.encoding import decode_bytes
 from cdtext.types import Block, Extracted
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def read_html(data: bytes) -> Extracted:
         fresh = parse_html(text)
         drop_invisible(fresh)
         fallback = _fallback_blocks(fresh)
-        if sum(len(b.text) for b in fallback) > sum(len(b.text) for b in blocks):
+        if fallback:
             blocks = fallback
     return Extracted(
         format="html", blocks=tuple(blocks), n_pages=None, title=title or None, date=date,

@@ -1,0 +1,113 @@
+"""Ingestion end to end: accounting, incremental runs, duplicates, limits, isolation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+
+import cdtext
+from cdtext.config import IngestConfig
+from cdtext.synth import flow_report, write_pdf
+
+from .conftest import REPO, SAMPLES
+
+
+def make_inputs(root: Path) -> Path:
+    folder = root / "in"
+    shutil.copytree(SAMPLES, folder)
+    (folder / "nested").mkdir()
+    (folder / "nested" / "note.md").write_text(
+        "# Twinning\n\nThe council approved a new twinning agreement with Kumasi after a long debate.\n",
+        encoding="utf-8",
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.bin").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF")
+    (folder / ".hidden.txt").write_text("skipped because hidden", encoding="utf-8")
+    return folder
+
+
+def statuses(store: Path) -> dict[str, str]:
+    docs = cdtext.read_documents(store)
+    return {Path(p).name: s for p, s in zip(docs.path, docs.status)}
+
+
+def test_every_file_accounted_for_once(tmp_path: Path) -> None:
+    folder = make_inputs(tmp_path)
+    store = tmp_path / "s.duckdb"
+    summary = cdtext.ingest([folder], store, meta=REPO / "corpus" / "samples-metadata.csv", config={"jobs": 2})
+    got = statuses(store)
+    assert summary.total == len(got) == 9
+    assert got["empty.txt"] == "empty"
+    assert got["image.bin"] == "unsupported"
+    assert got["broken.pdf"] in ("error", "no_text", "empty")
+    assert ".hidden.txt" not in got
+    assert sum(1 for s in got.values() if s == "ok") == 6
+    docs = cdtext.read_documents(store)
+    speech = docs[docs.path.str.endswith("lakemont-state-of-the-city-2024.txt")].iloc[0]
+    assert (speech.city, speech.date, speech.doc_type, speech.year) == ("Lakemont", "2024-02-08", "speech", 2024)
+    assert json.loads(speech.meta_source)["city"] == "meta"
+    assert json.loads(speech.extra)["country"] == "United States"
+    assert all(docs[docs.status != "ok"].reason.str.len() > 0)
+
+
+def test_second_run_is_a_no_op_and_changed_file_replaces(tmp_path: Path) -> None:
+    folder = make_inputs(tmp_path)
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([folder], store, config={"jobs": 1})
+    before = cdtext.read_passages(store)
+    again = cdtext.ingest([folder], store, config={"jobs": 1})
+    assert again.unchanged == again.total and again.processed == 0
+    assert cdtext.read_passages(store).equals(before)
+
+    note = folder / "nested" / "note.md"
+    note.write_text("# Twinning\n\nA completely different text about the budget and road repairs in spring.\n")
+    changed = cdtext.ingest([folder], store, config={"jobs": 1})
+    assert changed.processed == 1
+    after = cdtext.read_passages(store)
+    assert "road repairs" in " ".join(after.text)
+    assert "Kumasi" not in " ".join(after.text)
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 9
+        orphans = con.execute("SELECT count(*) FROM passages WHERE doc_id NOT IN (SELECT doc_id FROM documents)").fetchone()[0]
+        assert orphans == 0
+
+
+def test_duplicate_content_is_stored_once(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    text = "The mayor received the ambassador of Kenya at City Hall to discuss a sister-city agreement.\n"
+    (folder / "a.txt").write_text(text)
+    (folder / "b.txt").write_text(text)
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([folder], store, config={"jobs": 1})
+    assert sorted(statuses(store).values()) == ["duplicate", "ok"]
+    assert len(cdtext.read_passages(store)) == 1
+
+
+def test_timeout_kills_the_worker_and_the_batch_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "t"
+    folder.mkdir()
+    blocks = [("paragraph", "A long report paragraph about international partnerships and trade. " * 6)] * 1500
+    write_pdf(folder / "big.pdf", flow_report(blocks, columns=2))
+    (folder / "small.txt").write_text("A short note about a delegation from Osaka visiting the port authority.\n")
+    store = tmp_path / "s.duckdb"
+    summary = cdtext.ingest([folder], store, config=IngestConfig(jobs=2, timeout=1.0))
+    got = statuses(store)
+    assert got == {"big.pdf": "timeout", "small.txt": "ok"}
+    assert summary.counts["timeout"] == 1
+    reason = cdtext.read_documents(store).set_index("status").loc["timeout", "reason"]
+    assert "timeout" in reason
+
+
+def test_too_large_limit(tmp_path: Path) -> None:
+    folder = tmp_path / "l"
+    folder.mkdir()
+    (folder / "big.txt").write_text("word " * 5000)
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([folder], store, config={"jobs": 1, "max_bytes": 1000})
+    docs = cdtext.read_documents(store)
+    assert docs.status.tolist() == ["too_large"] and "max_bytes" in docs.reason[0]

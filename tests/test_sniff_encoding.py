@@ -1,0 +1,78 @@
+"""Format sniffing from bytes and HTML/text decoding in several encodings."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from cdtext.readers.encoding import decode_bytes, detect_encoding
+from cdtext.readers.sniff import sniff_format
+
+FRENCH = "Le jumelage entre Lyon et Montréal renforce la coopération culturelle — été 2024."
+RUSSIAN = "Побратимство городов: делегация мэрии посетила Берлин и подписала соглашение."
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (b"%PDF-1.7\n%\xe2\xe3", "pdf"),
+        (b"junk bytes before the header %PDF-1.4\n", "pdf"),
+        (b"<!DOCTYPE html><html><body><p>hi</p></body></html>", "html"),
+        (b"  \n<html><p>hello</p></html>", "html"),
+        (b"Plain words on a line.\nAnother line.\n", "text"),
+        (b"# A markdown title\n\nSome text with a <b>tag</b> inside.", "text"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "unsupported"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "unsupported"),
+        (b"\x00\x01\x02\x03" * 100, "unsupported"),
+        (b"", "empty"),
+        (b"   \n\t  ", "empty"),
+    ],
+)
+def test_sniff_format_from_bytes(head: bytes, expected: str) -> None:
+    assert sniff_format(head) == expected
+
+
+def test_sniff_ignores_extension_pdf_bytes_named_html(tmp_path) -> None:
+    from cdtext.synth import TextRun, write_pdf
+
+    path = write_pdf(tmp_path / "page.html", [[TextRun(72, 700, 12, "A PDF under another name.")]])
+    assert sniff_format(path.read_bytes()[:4096]) == "pdf"
+
+
+def html(body: str, charset: str | None = None) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    return f"<html><head>{meta}</head><body><p>{body}</p></body></html>"
+
+
+@pytest.mark.parametrize(
+    "data, text",
+    [
+        (html(FRENCH, "utf-8").encode("utf-8"), FRENCH),
+        (html(FRENCH).encode("utf-8"), FRENCH),  # undeclared UTF-8 (lxml would read Latin-1)
+        (html(FRENCH).encode("cp1252"), FRENCH),  # undeclared windows-1252
+        (html(FRENCH, "iso-8859-1").encode("utf-8"), FRENCH),  # declared Latin-1, bytes are UTF-8
+        (html(FRENCH, "utf-8").encode("cp1252"), FRENCH),  # declared UTF-8, bytes are cp1252
+        (codecs.BOM_UTF16_LE + html(FRENCH).encode("utf-16-le"), FRENCH),
+        (html(FRENCH).encode("utf-16-le"), FRENCH),  # UTF-16 without a BOM
+        (codecs.BOM_UTF8 + html(FRENCH).encode("utf-8"), FRENCH),
+        (html(RUSSIAN, "windows-1251").encode("cp1251"), RUSSIAN),
+        (html(RUSSIAN).encode("cp1251"), RUSSIAN),  # undeclared Cyrillic
+        (html("東京都と姉妹都市の協定を締結しました。", "shift_jis").encode("shift_jis"), "東京都と姉妹都市の協定を締結しました。"),
+    ],
+)
+def test_decode_bytes_recovers_text(data: bytes, text: str) -> None:
+    decoded, _ = decode_bytes(data)
+    assert text in decoded
+    assert "Ã" not in decoded and "\ufffd" not in decoded
+
+
+def test_decode_removes_control_characters_and_normalises_newlines() -> None:
+    decoded, _ = decode_bytes(b"one\x00two\x0bthree\r\nfour\rfive")
+    assert decoded == "onetwothree\nfour\nfive"
+
+
+def test_detect_encoding_says_why() -> None:
+    assert detect_encoding(codecs.BOM_UTF8 + b"x") == ("utf-8", "bom")
+    name, how = detect_encoding(html(FRENCH, "iso-8859-1").encode("utf-8"))
+    assert name == "utf-8" and "declared" in how
