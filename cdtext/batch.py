@@ -208,7 +208,10 @@ class WorkerPool:
                     if result is None:
                         result, dead = self._death_result(slot), True
                 if result is None and now - slot.started > self.timeout:
-                    result, dead = _failure("timeout", f"no result after {self.timeout:g} s (timeout); worker stopped"), True
+                    result, dead = (
+                        _failure("timeout", f"no result after {self.timeout:g} s (timeout); worker stopped"),
+                        True,
+                    )
                 if result is None:
                     continue
                 slot.task = None

@@ -36,18 +36,28 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def store_option(required: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
-        "--store", "store", type=click.Path(dir_okay=False), required=required,
+        "--store",
+        "store",
+        type=click.Path(dir_okay=False),
+        required=required,
         help="DuckDB file holding the corpus (created when missing).",
     )
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
-        "--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+        "--out",
+        "out",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        default="-",
+        show_default=True,
         help="Output file; - writes to standard output.",
     )(fn)
     fn = click.option(
-        "--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]), default=None,
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "jsonl", "parquet"]),
+        default=None,
         help="Output format [default: from the --out extension, else csv].",
     )(fn)
     return fn
@@ -56,17 +66,32 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options that become an IngestConfig; defined once, shared by ingest and later commands."""
     options = [
-        click.option("--jobs", type=click.IntRange(min=0), default=None,
-                     help="Worker processes [default: one per CPU core]."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-                     help="Seconds allowed per file before its worker is stopped [default: 60]."),
-        click.option("--memory-limit", "memory_mib", type=click.IntRange(min=256), default=None,
-                     help="Memory limit per worker in MiB [default: 2048]."),
-        click.option("--max-pages", type=click.IntRange(min=1), default=None,
-                     help="PDF pages read per document [default: 2000]."),
-        click.option("--meta", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="CSV mapping documents (by path, file name or name without extension, in a "
-                          "column such as path, file or id) to city, date, doc_type, title and extra columns."),
+        click.option(
+            "--jobs", type=click.IntRange(min=0), default=None, help="Worker processes [default: one per CPU core]."
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Seconds allowed per file before its worker is stopped [default: 60].",
+        ),
+        click.option(
+            "--memory-limit",
+            "memory_mib",
+            type=click.IntRange(min=256),
+            default=None,
+            help="Memory limit per worker in MiB [default: 2048].",
+        ),
+        click.option(
+            "--max-pages", type=click.IntRange(min=1), default=None, help="PDF pages read per document [default: 2000]."
+        ),
+        click.option(
+            "--meta",
+            type=click.Path(exists=True, dir_okay=False),
+            default=None,
+            help="CSV mapping documents (by path, file name or name without extension, in a "
+            "column such as path, file or id) to city, date, doc_type, title and extra columns.",
+        ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]
     for option in reversed(options):
@@ -79,7 +104,10 @@ def make_config(jobs: int | None, timeout: float | None, memory_mib: int | None,
     from cdtext.config import MIB, IngestConfig
 
     return IngestConfig.resolve(
-        None, jobs=jobs, timeout=timeout, max_pages=max_pages,
+        None,
+        jobs=jobs,
+        timeout=timeout,
+        max_pages=max_pages,
         memory_limit=memory_mib * MIB if memory_mib else None,
     )
 
@@ -124,8 +152,9 @@ def main(verbose: int) -> None:
 @click.option("--strict", is_flag=True, help="Exit with code 3 when any input did not end ok.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 @_library_call
-def ingest(paths: tuple[str, ...], store: str, meta: str | None, force: bool, strict: bool, quiet: bool,
-           **options: Any) -> None:
+def ingest(
+    paths: tuple[str, ...], store: str, meta: str | None, force: bool, strict: bool, quiet: bool, **options: Any
+) -> None:
     """Read files and folders (recursively) into passages in the store.
 
     The format is decided from each file's bytes (PDF, HTML or text). Every
@@ -143,7 +172,8 @@ def ingest(paths: tuple[str, ...], store: str, meta: str | None, force: bool, st
         counts = ", ".join(f"{n} {s}" for s, n in summary.counts.most_common())
         click.echo(
             f"{summary.total} file(s): {summary.unchanged} unchanged"
-            + (f", {counts}" if counts else "") + f" in {summary.seconds:.1f} s -> {store}",
+            + (f", {counts}" if counts else "")
+            + f" in {summary.seconds:.1f} s -> {store}",
             err=True,
         )
     if strict and any(s != "ok" for s in summary.counts):
@@ -168,14 +198,20 @@ def status(store: str) -> None:
         ).fetchall()
         for st, path, reason in problems:
             click.echo(f"{st}: {path}: {reason or ''}")
-        n_passages = db.con.execute("SELECT count(*) FROM passages").fetchone()[0]
+        row = db.con.execute("SELECT count(*) FROM passages").fetchone()
+        n_passages = row[0] if row else 0
         click.echo(f"{n_passages} passage(s)")
 
 
 @main.command()
 @store_option()
-@click.option("--table", type=click.Choice(["documents", "passages", "texts", "predictions"]),
-              default="passages", show_default=True, help="Table to export.")
+@click.option(
+    "--table",
+    type=click.Choice(["documents", "passages", "texts", "predictions"]),
+    default="passages",
+    show_default=True,
+    help="Table to export.",
+)
 @output_options
 @_library_call
 def export(store: str, table: str, fmt: str | None, out: str) -> None:

@@ -56,13 +56,9 @@ class IngestConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.max_words < 2 * self.min_words:
-            raise ConfigError(
-                f"max_words ({self.max_words}) must be at least twice min_words ({self.min_words})"
-            )
+            raise ConfigError(f"max_words ({self.max_words}) must be at least twice min_words ({self.min_words})")
         if self.pdf_engine not in PDF_ENGINES:
-            raise ConfigError(
-                f"unknown PDF engine {self.pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}"
-            )
+            raise ConfigError(f"unknown PDF engine {self.pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}")
 
     @property
     def n_jobs(self) -> int:

@@ -55,7 +55,10 @@ _DATE_PATTERNS = (
     re.compile(r"\b(?P<y>(19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b"),
     re.compile(r"\b(?P<y>(19|20)\d\d)/(?P<m>\d\d?)/(?P<d>\d\d?)\b"),
     re.compile(rf"\b(?P<mon>{_MONTH_RE})\.?\s+(?P<d>\d{{1,2}})(st|nd|rd|th)?,?\s+(?P<y>(19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(st|nd|rd|th|er)?\.?\s+(de\s+)?(?P<mon>{_MONTH_RE})\.?,?\s+(de\s+)?(?P<y>(19|20)\d\d)\b", re.I),
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(st|nd|rd|th|er)?\.?\s+(de\s+)?(?P<mon>{_MONTH_RE})\.?,?\s+(de\s+)?(?P<y>(19|20)\d\d)\b",
+        re.I,
+    ),
     re.compile(r"\b(?P<m>\d\d?)/(?P<d>\d\d?)/(?P<y>(19|20)\d\d)\b"),
 )
 _NAME = r"[A-Z][\w'’.-]+(?:\s(?:de|del|la|du|of|am|upon|on)?\s?[A-Z][\w'’.-]+){0,3}"
@@ -72,8 +75,24 @@ _DATELINE = re.compile(
     re.I,
 )
 _NOT_CITIES = {
-    "the", "this", "our", "your", "state", "county", "mayor", "council", "city", "new", "for",
-    "immediate", "release", "contact", "office", "department", "today", "media",
+    "the",
+    "this",
+    "our",
+    "your",
+    "state",
+    "county",
+    "mayor",
+    "council",
+    "city",
+    "new",
+    "for",
+    "immediate",
+    "release",
+    "contact",
+    "office",
+    "department",
+    "today",
+    "media",
 }
 
 
@@ -235,7 +254,12 @@ def infer_doc_type(text: str, fmt: str, title: str | None, n_pages: int | None) 
     title_low = (title or "").lower()
     if re.search(r"\bwhereas\b", low) and re.search(r"\bresolved\b|\bresolves\b", text[:60000].lower()):
         return "resolution"
-    if "for immediate release" in low or "press release" in low or "media contact" in low or _DATELINE.search(head[:1500]):
+    if (
+        "for immediate release" in low
+        or "press release" in low
+        or "media contact" in low
+        or _DATELINE.search(head[:1500])
+    ):
         return "press_release"
     words = max(len(low.split()), 1)
     first_person = len(re.findall(r"\b(i|we|our|my|us|i'm|we're)\b", low)) / words

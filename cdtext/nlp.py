@@ -7,14 +7,14 @@ spacy-lookups-data for classification features.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_pipeline(kind: str = "sentences") -> Language:
     """Return a shared spaCy pipeline, built once per process.
 

@@ -40,8 +40,11 @@ class IngestSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "total": self.total, "unchanged": self.unchanged, "processed": self.processed,
-            "counts": dict(self.counts), "seconds": round(self.seconds, 3),
+            "total": self.total,
+            "unchanged": self.unchanged,
+            "processed": self.processed,
+            "counts": dict(self.counts),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -72,8 +75,14 @@ def file_sha256(path: Path) -> str:
 def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
     if meta is None:
         return {}
-    return {"city": meta.city, "date": meta.date, "doc_type": meta.doc_type, "title": meta.title,
-            "extra": meta.extra, "meta_source": meta.source}
+    return {
+        "city": meta.city,
+        "date": meta.date,
+        "doc_type": meta.doc_type,
+        "title": meta.title,
+        "extra": meta.extra,
+        "meta_source": meta.source,
+    }
 
 
 def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
@@ -124,8 +133,16 @@ def ingest(
                 sha = file_sha256(path)
                 size = path.stat().st_size
             except OSError as exc:
-                immediate.append({"path": key, "doc_id": "unreadable", "sha256": "", "status": "error",
-                                  "reason": f"cannot read the file: {exc.strerror or exc}", "passages": []})
+                immediate.append(
+                    {
+                        "path": key,
+                        "doc_id": "unreadable",
+                        "sha256": "",
+                        "status": "error",
+                        "reason": f"cannot read the file: {exc.strerror or exc}",
+                        "passages": [],
+                    }
+                )
                 continue
             if not force and key in known and known[key][0] == sha:
                 summary.unchanged += 1
@@ -136,8 +153,14 @@ def ingest(
                 continue
             base = {"path": key, "doc_id": sha[:16], "sha256": sha, "size_bytes": size}
             if sha in by_hash and by_hash[sha] != key:
-                immediate.append({**base, "status": "duplicate", "passages": [],
-                                  "reason": f"same content as {by_hash[sha]}; its passages are stored once"})
+                immediate.append(
+                    {
+                        **base,
+                        "status": "duplicate",
+                        "passages": [],
+                        "reason": f"same content as {by_hash[sha]}; its passages are stored once",
+                    }
+                )
                 continue
             by_hash.setdefault(sha, key)
             info[key] = {**base, "given": given}

@@ -60,8 +60,23 @@ CREATE TABLE IF NOT EXISTS passages (
 """
 
 DOCUMENT_COLUMNS = (
-    "path", "doc_id", "sha256", "format", "status", "reason", "n_pages", "n_passages",
-    "size_bytes", "city", "date", "year", "doc_type", "title", "meta_source", "extra", "ingested_at",
+    "path",
+    "doc_id",
+    "sha256",
+    "format",
+    "status",
+    "reason",
+    "n_pages",
+    "n_passages",
+    "size_bytes",
+    "city",
+    "date",
+    "year",
+    "doc_type",
+    "title",
+    "meta_source",
+    "extra",
+    "ingested_at",
 )
 PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
 TABLES = ("documents", "passages", "texts", "predictions")
@@ -114,13 +129,17 @@ class Store:
 
     def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if name not in TABLES or not self.has_table(name):
-            raise StoreError(f"{self.path} has no table {name!r} (tables: {', '.join(t for t in TABLES if self.has_table(t))})")
+            raise StoreError(
+                f"{self.path} has no table {name!r} (tables: {', '.join(t for t in TABLES if self.has_table(t))})"
+            )
         cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
         order = {"documents": "path", "passages": "doc_id, idx", "texts": "doc_id"}.get(name, "1")
         return self.con.execute(f"SELECT {cols} FROM {name} ORDER BY {order}").df()
 
     def status_counts(self) -> dict[str, int]:
-        return dict(self.con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall())
+        return dict(
+            self.con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall()
+        )
 
     # -- writing -----------------------------------------------------------------
     def write_results(self, results: Iterable[dict[str, Any]]) -> None:
@@ -225,7 +244,9 @@ def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFram
             """
             SELECT p.*, d.path, d.city, d.date, d.year, d.doc_type, d.title
             FROM passages p
-            JOIN (SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id) first USING (doc_id)
+            JOIN (
+                SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
+            ) first USING (doc_id)
             JOIN documents d ON d.path = first.path
             ORDER BY d.path, p.idx
             """

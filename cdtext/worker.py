@@ -35,8 +35,8 @@ def _failure(status: str, reason: str) -> dict[str, Any]:
 
 def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
     """Read, describe and segment one file. Never raises for a bad file."""
-    from cdtext.readers import read_document
     from cdtext.meta import infer_meta
+    from cdtext.readers import read_document
     from cdtext.segment import segment
 
     cfg = IngestConfig.resolve(config)
@@ -58,7 +58,10 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
             blocks = tuple(kept)
             notes.append(f"text cut at {cfg.max_chars:,} of {total_chars:,} characters (max_chars)")
         text, passages = segment(
-            blocks, doc_id, min_words=cfg.min_words, max_words=cfg.max_words,
+            blocks,
+            doc_id,
+            min_words=cfg.min_words,
+            max_words=cfg.max_words,
             max_passages=cfg.max_passages,
         )
         if len(passages) >= cfg.max_passages:
@@ -72,7 +75,10 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
             status = "no_text" if extracted.format == "pdf" else "empty"
             notes.insert(0, f"only {len(text):,} characters of text from {size:,} bytes")
         meta = infer_meta(
-            text, fmt=extracted.format, title=extracted.title, date=extracted.date,
+            text,
+            fmt=extracted.format,
+            title=extracted.title,
+            date=extracted.date,
             n_pages=extracted.n_pages,
         )
         return {
@@ -86,10 +92,7 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
             "doc_type": meta.doc_type,
             "meta_source": meta.source,
             "text": text,
-            "passages": [
-                (p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading)
-                for p in passages
-            ],
+            "passages": [(p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading) for p in passages],
         }
     except ExtractionError as exc:
         return _failure(exc.status, exc.reason)

@@ -18,7 +18,9 @@ def run(*args: str) -> object:
 
 def test_ingest_status_export(tmp_path: Path) -> None:
     store = str(tmp_path / "s.duckdb")
-    result = run("ingest", str(SAMPLES), "--store", store, "--meta", str(REPO / "corpus" / "samples-metadata.csv"), "--jobs", "2")
+    result = run(
+        "ingest", str(SAMPLES), "--store", store, "--meta", str(REPO / "corpus" / "samples-metadata.csv"), "--jobs", "2"
+    )
     assert result.exit_code == 0, result.output
     assert "5 file(s): 0 unchanged, 5 ok" in result.output
 
@@ -42,7 +44,7 @@ def test_ingest_status_export(tmp_path: Path) -> None:
 def test_export_csv_to_stdout_neutralises_formulas(tmp_path: Path) -> None:
     folder = tmp_path / "f"
     folder.mkdir()
-    (folder / "x.txt").write_text("=HYPERLINK(\"http://example.invalid\",\"click\") is not a formula here at all.\n")
+    (folder / "x.txt").write_text('=HYPERLINK("http://example.invalid","click") is not a formula here at all.\n')
     store = str(tmp_path / "s.duckdb")
     assert run("ingest", str(folder), "--store", store, "-q").exit_code == 0
     result = run("export", "--store", store, "--table", "passages", "--format", "csv")
@@ -62,14 +64,19 @@ def test_errors_are_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "none.duckdb"
     result = CliRunner().invoke(main, ["status", "--store", str(missing)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: store not found: {missing}; create it with `cdtext ingest ... --store {missing}`"
+    assert (
+        result.output.strip()
+        == f"Error: store not found: {missing}; create it with `cdtext ingest ... --store {missing}`"
+    )
 
     result = CliRunner().invoke(main, ["export", "--store", str(missing), "--table", "nope"])
     assert result.exit_code == 2
 
     bad_meta = tmp_path / "m.csv"
     bad_meta.write_text("city\nAustin\n")
-    result = CliRunner().invoke(main, ["ingest", str(SAMPLES), "--store", str(tmp_path / "s.duckdb"), "--meta", str(bad_meta)])
+    result = CliRunner().invoke(
+        main, ["ingest", str(SAMPLES), "--store", str(tmp_path / "s.duckdb"), "--meta", str(bad_meta)]
+    )
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {bad_meta}: no column to match documents on")
 

@@ -15,7 +15,14 @@ def test_sample_press_release_main_content_only() -> None:
     text = "\n".join(b.text for b in extracted.blocks)
     assert "Mayor Elena Reyes received a delegation" in text
     assert "São Paulo" in text
-    for boilerplate in ("uses cookies", "Residents", "Snow emergency", "Internal draft note", "Accessibility", "dataLayer"):
+    for boilerplate in (
+        "uses cookies",
+        "Residents",
+        "Snow emergency",
+        "Internal draft note",
+        "Accessibility",
+        "dataLayer",
+    ):
         assert boilerplate not in text
     kinds = [b.kind for b in extracted.blocks]
     assert "list_item" in kinds and "heading" in kinds

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from cdtext.errors import MetadataError
-from cdtext.meta import MetaTable, find_date, infer_city, infer_doc_type, normalise_doc_type, parse_date
+from cdtext.meta import (
+    MetaTable,
+    find_date,
+    infer_city,
+    infer_doc_type,
+    normalise_doc_type,
+    parse_date,
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -17,12 +24,17 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_lookup_by_path_name_or_stem(tmp_path: Path) -> None:
-    table = MetaTable.from_csv(write(tmp_path, (
-        "id,city,date,type,mayor\n"
-        "austin_2015,Austin,2015-04-13,State of the City,Steve Adler\n"
-        "report.pdf,Lyon,NA,Annual report,\n"
-        f"{tmp_path / 'x' / 'page.html'},Accra,2020/05/01,,\n"
-    )))
+    table = MetaTable.from_csv(
+        write(
+            tmp_path,
+            (
+                "id,city,date,type,mayor\n"
+                "austin_2015,Austin,2015-04-13,State of the City,Steve Adler\n"
+                "report.pdf,Lyon,NA,Annual report,\n"
+                f"{tmp_path / 'x' / 'page.html'},Accra,2020/05/01,,\n"
+            ),
+        )
+    )
     by_stem = table.lookup("/data/speeches/austin_2015.txt")
     assert (by_stem.city, by_stem.date, by_stem.doc_type) == ("Austin", "2015-04-13", "speech")
     assert by_stem.extra["mayor"] == "Steve Adler"
@@ -43,13 +55,16 @@ def test_missing_csv(tmp_path: Path) -> None:
         MetaTable.from_csv(tmp_path / "nope.csv")
 
 
-@pytest.mark.parametrize("text, iso", [
-    ("Released March 3rd, 2016 at noon", "2016-03-03"),
-    ("le 12 avril 2012, la ville", "2012-04-12"),
-    ("dated 2019-11-30.", "2019-11-30"),
-    ("on 7/4/2021 the council", "2021-07-04"),
-    ("no date here", None),
-])
+@pytest.mark.parametrize(
+    "text, iso",
+    [
+        ("Released March 3rd, 2016 at noon", "2016-03-03"),
+        ("le 12 avril 2012, la ville", "2012-04-12"),
+        ("dated 2019-11-30.", "2019-11-30"),
+        ("on 7/4/2021 the council", "2021-07-04"),
+        ("no date here", None),
+    ],
+)
 def test_find_date(text: str, iso: str | None) -> None:
     assert find_date(text) == iso
 

@@ -70,8 +70,14 @@ def test_hyphenation_really_happened_in_fixture(tmp_path: Path) -> None:
 def test_two_column_page_reads_left_column_first(tmp_path: Path) -> None:
     from cdtext.synth import TextRun
 
-    left = [TextRun(72, 700 - 14 * i, 11, f"left column line number {w} of the text") for i, w in enumerate("abcdefghijklmnopqrst")]
-    right = [TextRun(320, 700 - 14 * i, 11, f"right column line number {w} of the text") for i, w in enumerate("abcdefghijklmnopqrst")]
+    left = [
+        TextRun(72, 700 - 14 * i, 11, f"left column line number {w} of the text")
+        for i, w in enumerate("abcdefghijklmnopqrst")
+    ]
+    right = [
+        TextRun(320, 700 - 14 * i, 11, f"right column line number {w} of the text")
+        for i, w in enumerate("abcdefghijklmnopqrst")
+    ]
     path = write_pdf(tmp_path / "cols.pdf", [left + right])
     text = " ".join(b.text for b in read_pdf(path).blocks)
     assert text.index("left column line number t") < text.index("right column line number a")

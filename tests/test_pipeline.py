@@ -72,7 +72,9 @@ def test_second_run_is_a_no_op_and_changed_file_replaces(tmp_path: Path) -> None
     assert "Kumasi" not in " ".join(after.text)
     with duckdb.connect(str(store), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 9
-        orphans = con.execute("SELECT count(*) FROM passages WHERE doc_id NOT IN (SELECT doc_id FROM documents)").fetchone()[0]
+        orphans = con.execute(
+            "SELECT count(*) FROM passages WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
+        ).fetchone()[0]
         assert orphans == 0
 
 

@@ -56,12 +56,14 @@ def test_max_passages_cuts() -> None:
     assert len(passages) == 3
 
 
-block_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=400
-)
+block_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=400)
 blocks_strategy = st.lists(
-    st.builds(Block, text=block_text, kind=st.sampled_from(["paragraph", "heading", "list_item"]),
-              page=st.one_of(st.none(), st.integers(1, 50))),
+    st.builds(
+        Block,
+        text=block_text,
+        kind=st.sampled_from(["paragraph", "heading", "list_item"]),
+        page=st.one_of(st.none(), st.integers(1, 50)),
+    ),
     max_size=25,
 )
 

@@ -58,7 +58,10 @@ def html(body: str, charset: str | None = None) -> str:
         (codecs.BOM_UTF8 + html(FRENCH).encode("utf-8"), FRENCH),
         (html(RUSSIAN, "windows-1251").encode("cp1251"), RUSSIAN),
         (html(RUSSIAN).encode("cp1251"), RUSSIAN),  # undeclared Cyrillic
-        (html("東京都と姉妹都市の協定を締結しました。", "shift_jis").encode("shift_jis"), "東京都と姉妹都市の協定を締結しました。"),
+        (
+            html("東京都と姉妹都市の協定を締結しました。", "shift_jis").encode("shift_jis"),
+            "東京都と姉妹都市の協定を締結しました。",
+        ),
     ],
 )
 def test_decode_bytes_recovers_text(data: bytes, text: str) -> None:

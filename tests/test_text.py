@@ -63,6 +63,6 @@ def test_hyphenated_line_break_is_mended_but_real_hyphens_kept() -> None:
 
 
 def test_read_text_title_is_leading_heading() -> None:
-    extracted = read_text("# Annual Report\n\nBody text of the report follows here.\n".encode())
+    extracted = read_text(b"# Annual Report\n\nBody text of the report follows here.\n")
     assert extracted.title == "Annual Report"
     assert extracted.format == "text"

@@ -16,9 +16,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 # What browsers actually do with some labels (WHEATWG encoding standard).
 _ALIASES = {
@@ -138,8 +136,17 @@ _SINGLE_BYTE = {
     for name in (
         _canonical(x)
         for x in (
-            "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso-8859-2",
-            "iso-8859-15", "koi8-r", "mac-roman", "cp874",
+            "cp1252",
+            "cp1250",
+            "cp1251",
+            "cp1253",
+            "cp1254",
+            "cp1257",
+            "iso-8859-2",
+            "iso-8859-15",
+            "koi8-r",
+            "mac-roman",
+            "cp874",
         )
     )
     if name

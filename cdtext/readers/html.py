@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -27,8 +28,23 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]{0,500}\[[^\]]{0,65536}\]\s*>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _BOILERPLATE_TAGS = {
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-    "form", "button", "select", "option", "svg", "iframe", "object", "embed", "canvas",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "select",
+    "option",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "canvas",
 }
 _BOILERPLATE_HINT = re.compile(
     r"cookie|consent|gdpr|banner|navbar|nav-|menu|breadcrumb|sidebar|footer|header|"
@@ -47,8 +63,12 @@ def _clean(text: str | None) -> str:
 def parse_html(text: str) -> lxml_html.HtmlElement:
     """Parse decoded HTML text leniently (HTML parser, huge trees, no network)."""
     parser = lxml_html.HTMLParser(
-        huge_tree=True, remove_comments=True, remove_pis=True, no_network=True,
-        collect_ids=False, default_doctype=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        collect_ids=False,
+        default_doctype=False,
     )
     text = _XML_DECL.sub("", text, count=1)
     text = _DOCTYPE_SUBSET.sub("", text[:70000], count=1) + text[70000:]
@@ -165,9 +185,14 @@ def read_html(data: bytes) -> Extracted:
     try:
         import trafilatura
 
-        doc = trafilatura.bare_extraction(
-            root, include_comments=False, include_tables=True, include_images=False,
-            include_formatting=False, with_metadata=True, deduplicate=False,
+        doc: Any = trafilatura.bare_extraction(
+            root,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_formatting=False,
+            with_metadata=True,
+            deduplicate=False,
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
         log.info("trafilatura failed (%s); using the plain extractor", exc)
@@ -184,6 +209,10 @@ def read_html(data: bytes) -> Extracted:
         if fallback:
             blocks = fallback
     return Extracted(
-        format="html", blocks=tuple(blocks), n_pages=None, title=title or None, date=date,
+        format="html",
+        blocks=tuple(blocks),
+        n_pages=None,
+        title=title or None,
+        date=date,
         info={"encoding": encoding},
     )

@@ -73,7 +73,9 @@ _PAGE_NUMBER = re.compile(
     r"^\W*(page|p\.|seite|página|pagina)?\s*[\divxlc]{1,5}(\s*(of|/|de|sur|von)\s*\d{1,5})?\W*$",
     re.IGNORECASE,
 )
-_BULLET = re.compile(r"^([\u2022\u25aa\u25cf\u25e6\u2023\u2043\u2219\-\u2013*\uf0b7\uf0a7]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+_BULLET = re.compile(
+    r"^([\u2022\u25aa\u25cf\u25e6\u2023\u2043\u2219\-\u2013*\uf0b7\uf0a7]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s"
+)
 _END_PUNCT = ".!?:;\u201d\"')"
 
 
@@ -210,9 +212,7 @@ def find_running_lines(
     return found
 
 
-def lines_to_regions(
-    lines: Sequence[Line], gutters: Sequence[tuple[float, float]]
-) -> list[list[Line]]:
+def lines_to_regions(lines: Sequence[Line], gutters: Sequence[tuple[float, float]]) -> list[list[Line]]:
     """Split a page's lines into regions in reading order.
 
     Without gutters the page is one region. Otherwise lines that cross a
@@ -255,8 +255,12 @@ def merge_rows(lines: Sequence[Line]) -> list[Line]:
             height = min(prev.bottom - prev.top, ln.bottom - ln.top) or 1.0
             if min(prev.bottom, ln.bottom) - max(prev.top, ln.top) >= 0.5 * height and ln.x0 >= prev.x1 - 1:
                 out[-1] = Line(
-                    prev.x0, max(prev.x1, ln.x1), min(prev.top, ln.top), max(prev.bottom, ln.bottom),
-                    prev.size, f"{prev.text} {ln.text}",
+                    prev.x0,
+                    max(prev.x1, ln.x1),
+                    min(prev.top, ln.top),
+                    max(prev.bottom, ln.bottom),
+                    prev.size,
+                    f"{prev.text} {ln.text}",
                 )
                 continue
         out.append(ln)
@@ -331,14 +335,9 @@ def body_font_size(pages: Iterable[Sequence[Line]]) -> float:
 def pages_to_blocks(pages: Sequence[tuple[int, float, Sequence[Word]]]) -> list[Block]:
     """Whole-document layout: ``(page_number, page_height, words)`` per page -> blocks."""
     page_gutters = [find_gutters(ws) for _, _, ws in pages]
-    page_lines = [
-        (h, drop_line_numbers(words_to_lines(ws, g))) for (_, h, ws), g in zip(pages, page_gutters)
-    ]
+    page_lines = [(h, drop_line_numbers(words_to_lines(ws, g))) for (_, h, ws), g in zip(pages, page_gutters)]
     running = find_running_lines(page_lines)
-    kept = [
-        [ln for i, ln in enumerate(lines) if (p, i) not in running]
-        for p, (_, lines) in enumerate(page_lines)
-    ]
+    kept = [[ln for i, ln in enumerate(lines) if (p, i) not in running] for p, (_, lines) in enumerate(page_lines)]
     body = body_font_size(kept)
     blocks: list[Block] = []
     region_starts: set[int] = set()

@@ -102,9 +102,7 @@ def read_pdf(path: Path, max_pages: int = 2000) -> Extracted:
         raise ExtractionError("empty", "the PDF has no pages")
     read = min(n_pages, max_pages)
     if empty_pages == read:
-        raise ExtractionError(
-            "no_text", f"no text layer on any of its {n_pages} page(s): scanned, needs OCR"
-        )
+        raise ExtractionError("no_text", f"no text layer on any of its {n_pages} page(s): scanned, needs OCR")
     blocks = pages_to_blocks(pages)
     notes = []
     if empty_pages:
