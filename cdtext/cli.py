@@ -11,6 +11,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -222,6 +223,124 @@ def export(store: str, table: str, fmt: str | None, out: str) -> None:
     with Store(store, read_only=True) as db:
         df = db.table(table)
     write_table(df, out, fmt)
+
+
+def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--model", "model", default=None, metavar="PATH|lexicon",
+        help="Model to use: a path to NAME.skops (with NAME.card.json beside it), or 'lexicon' for the "
+        "rule baseline [default: the shipped model in models/].",
+    )(fn)
+
+
+@main.command()
+@click.argument("corpus", required=False, type=click.Path(exists=True))
+@click.option("--out", "out", type=click.Path(), required=True, help="Model path to write, e.g. models/default.")
+@click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength [default: 4.0].")
+@_library_call
+def train(corpus: str | None, out: str, C: float | None) -> None:
+    """Train the passage classifier on the annotated corpus's train split.
+
+    CORPUS is a folder of JSON-lines files or one file [default:
+    corpus/annotated]. Writes OUT.skops and OUT.card.json, and prints the
+    held-out figures beside the lexicon baseline's.
+    """
+    from cdtext.classify.api import train as run_train
+    from cdtext.classify.evaluate import format_comparison
+
+    params = {"C": C} if C is not None else {}
+    clf = run_train(corpus, out, **params)
+    metrics = clf.card["metrics"]
+    click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
+    click.echo(f"wrote {out}.skops and {out}.card.json", err=True)
+
+
+@main.command()
+@click.argument("corpus", required=False, type=click.Path(exists=True))
+@model_option
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the full figures as JSON to this file.")
+@_library_call
+def evaluate(corpus: str | None, model: str | None, json_out: str | None) -> None:
+    """Evaluate a model on the corpus's held-out test split, beside the lexicon baseline.
+
+    Prints per-label precision, recall and F1 with bootstrap 95% intervals,
+    micro- and macro-F1, policy-anchoring F1 and calibration (Brier, ECE).
+    """
+    import json
+
+    from cdtext.classify.api import Classifier
+    from cdtext.classify.evaluate import evaluate_predictions, format_comparison
+    from cdtext.corpus import label_matrix, load_corpus
+    from cdtext.export import atomic_path
+
+    df = load_corpus(corpus)
+    test = df[df.split == "test"]
+    y = label_matrix(test)
+    results = {}
+    for name, path in (("model", model), ("lexicon", "lexicon")):
+        if name == "model" and model == "lexicon":
+            continue
+        clf = Classifier.load(path)
+        proba, labels, _ = clf._proba_and_labels(test.text.tolist())
+        results[name if name == "lexicon" else clf.name] = evaluate_predictions(y, labels, proba)
+    click.echo(f"held-out test split: {len(test)} passages")
+    click.echo(format_comparison(results))
+    if json_out:
+        with atomic_path(json_out, "w") as fh:
+            json.dump(results, fh, indent=2)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@store_option(required=False)
+@model_option
+@output_options
+@click.option("--explain", is_flag=True, help="Add the terms that drove each assigned label.")
+@click.option("--jobs", type=click.IntRange(min=0), default=None, help="Worker processes when ingesting documents.")
+@_library_call
+def classify(inputs: tuple[str, ...], store: str | None, model: str | None, fmt: str | None, out: str,
+             explain: bool, jobs: int | None) -> None:
+    """Classify passages by function and policy orientation.
+
+    INPUT is a store (.duckdb: its passages are classified into its
+    predictions table), a table file (.csv, .jsonl, .parquet with a 'text'
+    column and optional 'id'), or documents and folders, which are ingested
+    into --store (a temporary one when not given) on the way. Rows go to --out.
+    """
+    import tempfile
+
+    from cdtext.classify.api import Classifier
+    from cdtext.classify.run import STORE_SUFFIXES, TABLE_SUFFIXES, classify_store, read_predictions, read_table
+    from cdtext.export import write_table
+
+    clf = Classifier.load(model)
+    paths = [Path(p) for p in inputs]
+    if all(p.is_file() and p.suffix.lower() in TABLE_SUFFIXES for p in paths):
+        import pandas as pd
+
+        frame = pd.concat([read_table(p) for p in paths], ignore_index=True)
+        write_table(clf.predict(frame, explain=explain), out, fmt)
+        return
+    if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
+        target = paths[0]
+    else:
+        from cdtext.pipeline import ingest as run_ingest
+
+        target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
+        run_ingest(paths, target, config=make_config(jobs, None, None, None))
+    n = classify_store(target, clf)
+    click.echo(f"classified {n} passage(s) with {clf.name} -> {target} (table predictions)", err=True)
+    rows = read_predictions(target).rename(columns={"passage_id": "id"})
+    first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
+    provenance = ["doc_id", "page", "path", "city", "date", "doc_type", "model", "model_sha256"]
+    rows = rows[first + provenance]
+    if explain:
+        rows["explanation"] = [
+            clf._explain_assigned(t, list(f), bool(a), list(x))
+            for t, f, a, x in zip(rows.text, rows.functions, rows.policy_anchored, rows.policy_areas)
+        ]
+    write_table(rows, out, fmt)
 
 
 if __name__ == "__main__":  # pragma: no cover

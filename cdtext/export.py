@@ -34,6 +34,8 @@ def neutralise_cell(value: Any) -> Any:
 
 
 def _listish_to_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
     if hasattr(value, "tolist") and not isinstance(value, str):

@@ -7,8 +7,9 @@ spacy-lookups-data for classification features.
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
@@ -38,3 +39,42 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences in ``text``."""
     doc = load_pipeline("sentences")(text)
     return [(s.start_char, s.end_char) for s in doc.sents]
+
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|%")
+
+
+@cache
+def _lemma_lookup() -> Any:
+    """spaCy's English lookup lemmatizer table (spacy-lookups-data), loaded once."""
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+_LEMMA_CACHE: dict[str, str] = {}
+
+
+def lemma(token: str) -> str:
+    """The lemma of one lower-cased token (cached)."""
+    found = _LEMMA_CACHE.get(token)
+    if found is None:
+        if token.isdigit() or token[:1].isdigit():
+            found = "YEAR" if len(token) == 4 and token[:2] in ("19", "20") else "NUM"
+        elif token == "%":
+            found = "percent"
+        else:
+            found = _lemma_lookup().get(token, token).lower()
+        if len(_LEMMA_CACHE) < 500_000:
+            _LEMMA_CACHE[token] = found
+    return found
+
+
+def lemmatize(text: str) -> str:
+    """Lower-cased lemmas of ``text`` joined by spaces (fast path for classification).
+
+    Tokens are runs of letters (with inner apostrophes), numbers (years become
+    ``YEAR``, other numbers ``NUM``) and ``%``; each is mapped through spaCy's
+    English lookup table.
+    """
+    return " ".join(lemma(tok) for tok in _TOKEN.findall(text.lower()))

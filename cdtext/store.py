@@ -257,3 +257,63 @@ def read_documents(store: str | Path) -> pd.DataFrame:
     """One row per input file with its status, reason and metadata."""
     with Store(store, read_only=True) as s:
         return s.table("documents")
+
+
+PREDICTION_SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    passage_id VARCHAR PRIMARY KEY,
+    doc_id VARCHAR,
+    model VARCHAR,
+    model_sha256 VARCHAR,
+    p_economic_development DOUBLE,
+    p_diplomatic_representation DOUBLE,
+    p_global_policy_collaboration DOUBLE,
+    p_community_engagement DOUBLE,
+    p_international_events DOUBLE,
+    p_no_function DOUBLE,
+    functions VARCHAR[],
+    p_policy_anchored DOUBLE,
+    policy_anchored BOOLEAN,
+    policy_areas VARCHAR[],
+    p_climate_environment DOUBLE,
+    p_migration_inclusion DOUBLE,
+    p_public_health DOUBLE,
+    p_safety_security DOUBLE,
+    p_inclusive_economy DOUBLE,
+    p_equity_rights DOUBLE,
+    p_education_culture DOUBLE,
+    p_urban_development DOUBLE,
+    p_sustainable_development DOUBLE,
+    classified_at TIMESTAMP
+);
+"""
+
+
+def prediction_columns() -> list[str]:
+    return [
+        line.strip().split()[0]
+        for line in PREDICTION_SCHEMA.splitlines()
+        if line.strip() and not line.strip().startswith(("CREATE", ")"))
+    ]
+
+
+def write_predictions(store: Store, frame: pd.DataFrame, replace_all: bool = False) -> None:
+    """Insert or replace prediction rows (one transaction)."""
+    con = store.con
+    con.execute(PREDICTION_SCHEMA)
+    cols = prediction_columns()
+    frame = frame.copy()
+    frame["classified_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
+    frame = frame[cols]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if replace_all:
+            con.execute("DELETE FROM predictions")
+        con.register("_pred", frame)
+        con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
+        con.execute(f"INSERT INTO predictions SELECT {', '.join(cols)} FROM _pred")
+        con.unregister("_pred")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

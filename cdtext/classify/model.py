@@ -1,0 +1,181 @@
+"""The trained passage classifier: lemmas -> TF-IDF -> one linear head per label.
+
+A scikit-learn estimator (no logic in ``__init__``, ``fit`` returns
+``self``, learned attributes end in ``_``, ``get_params``/``clone`` work).
+
+Heads, all L2-regularised logistic regressions with balanced class weights:
+
+* one per function (trained on every passage);
+* ``any_function`` — "is this a city-diplomacy passage at all?" — so that
+  *no function* is a modelled outcome, not a missing value;
+* ``policy_anchored`` and one per policy area, trained on passages that have
+  at least one function (their probabilities are conditional on that).
+
+Calibration and thresholds come from one stratified K-fold pass over the
+training data: out-of-fold decision scores are mapped to probabilities by
+Platt scaling (a one-feature logistic fit), and each head's decision
+threshold is the one that maximises F1 on those out-of-fold probabilities.
+The test split is never seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
+
+ANY = "any_function"
+#: the model's heads, in column order of ``predict_proba``
+HEADS = (*FUNCTIONS, ANY, ANCHORED, *POLICY_AREAS)
+_CONDITIONAL = {ANCHORED, *POLICY_AREAS}
+
+
+def heads_matrix(y: np.ndarray) -> np.ndarray:
+    """Label matrix in :data:`LABELS` order -> head matrix in :data:`HEADS` order."""
+    y = np.asarray(y)
+    fn = y[:, : len(FUNCTIONS)]
+    any_fn = (fn.sum(axis=1) > 0).astype(y.dtype)[:, None]
+    return np.hstack([fn, any_fn, y[:, len(FUNCTIONS) :]])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability cut-off in [0.05, 0.95] that maximises F1."""
+    grid = np.linspace(0.05, 0.95, 91)
+    best, best_f1 = 0.5, -1.0
+    for t in grid:
+        pred = p >= t
+        tp = float(np.sum(pred & (y == 1)))
+        denom = float(pred.sum() + (y == 1).sum())
+        f1 = 2 * tp / denom if denom else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(t), f1
+    return best
+
+
+class PassageClassifier(BaseEstimator):
+    """Multi-label classifier for the codebook's labels (see module docstring).
+
+    ``fit(X, Y)``: ``X`` is a sequence of passage texts; ``Y`` an ``(n, 15)``
+    0/1 matrix in :data:`cdtext.labels.LABELS` order (anchoring 0 where there is
+    no function). ``predict_proba`` returns ``(n, 16)`` in :data:`HEADS` order.
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        ngram_max: int = 2,
+        min_df: int = 2,
+        max_features: int | None = 60000,
+        cv: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_features = max_features
+        self.cv = cv
+        self.random_state = random_state
+
+    # -- features ------------------------------------------------------------------
+    def _lemmas(self, X: Sequence[str]) -> list[str]:
+        from cdtext.nlp import lemmatize
+
+        return [lemmatize(x) for x in X]
+
+    def _new_head(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000)
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, X: Sequence[str], Y: Any) -> PassageClassifier:
+        Y = np.asarray(Y)
+        if Y.ndim != 2 or Y.shape[1] != len(LABELS):
+            raise ValueError(f"Y must have {len(LABELS)} columns in LABELS order, got shape {Y.shape}")
+        if len(X) != len(Y):
+            raise ValueError(f"X has {len(X)} texts but Y has {len(Y)} rows")
+        H = heads_matrix(Y)
+        has_fn = H[:, HEADS.index(ANY)] == 1
+        self.vectorizer_ = TfidfVectorizer(
+            ngram_range=(1, self.ngram_max), min_df=self.min_df, max_features=self.max_features,
+            sublinear_tf=True, token_pattern=r"\S+", lowercase=False, dtype=np.float32,
+        )
+        features = self.vectorizer_.fit_transform(self._lemmas(X))
+        n_heads, n_feat = len(HEADS), features.shape[1]
+        self.coef_ = np.zeros((n_heads, n_feat), dtype=np.float64)
+        self.intercept_ = np.zeros(n_heads)
+        self.calibration_ = np.tile([1.0, 0.0], (n_heads, 1))
+        self.thresholds_ = np.full(n_heads, 0.5)
+        self.oof_proba_ = np.full(H.shape, np.nan)
+        for j, head in enumerate(HEADS):
+            rows = np.flatnonzero(has_fn) if head in _CONDITIONAL else np.arange(len(H))
+            y = H[rows, j]
+            if y.min() == y.max():  # a head with one class cannot be learned: constant output
+                self.intercept_[j] = 35.0 if y[0] else -35.0
+                continue
+            model = self._new_head().fit(features[rows], y)
+            self.coef_[j] = model.coef_[0]
+            self.intercept_[j] = model.intercept_[0]
+            scores = self._oof_scores(features[rows], y)
+            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(scores[:, None], y)
+            self.calibration_[j] = (platt.coef_[0, 0], platt.intercept_[0])
+            proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
+            self.oof_proba_[rows, j] = proba
+            self.thresholds_[j] = best_threshold(y, proba)
+        self.classes_ = np.array(HEADS)
+        return self
+
+    def _oof_scores(self, features: Any, y: np.ndarray) -> np.ndarray:
+        n_splits = max(2, min(self.cv, int(np.bincount(y).min())))
+        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        scores = np.zeros(len(y))
+        for train, test in folds.split(np.zeros(len(y)), y):
+            if y[train].min() == y[train].max():
+                scores[test] = 0.0
+                continue
+            fold = self._new_head().fit(features[train], y[train])
+            scores[test] = fold.decision_function(features[test])
+        return scores
+
+    # -- prediction ----------------------------------------------------------------
+    def transform(self, X: Sequence[str]) -> Any:
+        return self.vectorizer_.transform(self._lemmas(X))
+
+    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, ``(n, 16)`` in :data:`HEADS` order."""
+        scores = np.asarray(self.transform(X) @ self.coef_.T) + self.intercept_
+        return _sigmoid(self.calibration_[:, 0] * scores + self.calibration_[:, 1])
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Probabilities -> 0/1 labels in :data:`LABELS` order, applying the decision rules.
+
+        Functions pass their thresholds; anchoring and policy areas only count
+        for passages with at least one function.
+        """
+        passed = proba >= self.thresholds_
+        fn = passed[:, : len(FUNCTIONS)]
+        has_fn = fn.any(axis=1)
+        rest = passed[:, len(FUNCTIONS) + 1 :] & has_fn[:, None]
+        return np.hstack([fn, rest]).astype(np.int8)
+
+    def predict(self, X: Sequence[str]) -> np.ndarray:
+        """0/1 labels, ``(n, 15)`` in :data:`cdtext.labels.LABELS` order."""
+        return self.decide(self.predict_proba(X))
+
+    def top_terms(self, text: str, head: str, k: int = 6) -> list[str]:
+        """Terms of ``text`` that push ``head`` up most (TF-IDF weight x coefficient)."""
+        row = self.transform([text])
+        j = HEADS.index(head)
+        contrib = row.multiply(self.coef_[j]).tocsr()
+        order = np.argsort(-contrib.data)[:k]
+        names = self.vectorizer_.get_feature_names_out()
+        return [str(names[contrib.indices[i]]) for i in order if contrib.data[i] > 0]

@@ -1,0 +1,82 @@
+"""passages -> predictions: classify a store, a table file, or documents (ingested on the way)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cdtext.classify.api import Classifier
+from cdtext.errors import CdtextError
+
+TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
+STORE_SUFFIXES = {".duckdb", ".db"}
+BATCH = 5000
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A passage table file (CSV, JSON lines or Parquet) with a ``text`` column."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(p, dtype=str, keep_default_na=False)
+        elif suffix in (".jsonl", ".ndjson"):
+            df = pd.read_json(p, lines=True, dtype=False)
+        elif suffix == ".parquet":
+            df = pd.read_parquet(p)
+        else:
+            raise CdtextError(f"{p}: unknown table format; use .csv, .jsonl or .parquet")
+    except (ValueError, OSError) as exc:
+        raise CdtextError(f"{p}: cannot read the table ({exc})") from exc
+    if "text" not in df.columns:
+        raise CdtextError(f"{p}: no 'text' column (columns: {', '.join(map(str, df.columns))})")
+    return df
+
+
+def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH) -> int:
+    """Classify every passage of a store into its ``predictions`` table, in batches; return the count."""
+    from cdtext.store import Store, write_predictions
+
+    sha = classifier.card.get("sha256", "")
+    n = 0
+    with Store(store) as s:
+        row = s.con.execute("SELECT count(*) FROM passages").fetchone()
+        total = row[0] if row else 0
+        if total == 0:
+            write_predictions(s, Classifier.empty_frame(), replace_all=True)
+        for offset in range(0, total, batch):
+            chunk = s.con.execute(
+                "SELECT passage_id, doc_id, text FROM passages ORDER BY passage_id LIMIT ? OFFSET ?",
+                [batch, offset],
+            ).df()
+            pred = classifier.predict(chunk.rename(columns={"passage_id": "id"})).rename(columns={"id": "passage_id"})
+            pred["doc_id"] = chunk["doc_id"].values
+            pred["model"] = classifier.name
+            pred["model_sha256"] = sha
+            write_predictions(s, pred, replace_all=offset == 0)
+            n += len(pred)
+    return n
+
+
+def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFrame:
+    """Predictions joined with passage text and document metadata."""
+    from cdtext.store import Store
+
+    with Store(store, read_only=True) as s:
+        if not s.has_table("predictions"):
+            raise CdtextError(f"{store} has no predictions yet; run `cdtext classify {store}` first")
+        if not with_passages:
+            return s.table("predictions")
+        return s.con.execute(
+            """
+            SELECT pr.*, p.text, p.idx, p.page, d.path, d.city, d.date, d.year, d.doc_type, d.title
+            FROM predictions pr
+            JOIN passages p USING (passage_id)
+            JOIN (
+                SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
+            ) first ON first.doc_id = pr.doc_id
+            JOIN documents d ON d.path = first.path
+            ORDER BY d.path, p.idx
+            """
+        ).df()
