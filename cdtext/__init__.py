@@ -16,17 +16,31 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "Classifier",
     "IngestConfig",
+    "VerdictRule",
+    "compare",
+    "evidence",
     "ingest",
+    "profile",
     "read_documents",
     "read_passages",
+    "read_predictions",
+    "train",
 ]
 
 _LAZY = {
+    "Classifier": ("cdtext.classify.api", "Classifier"),
     "IngestConfig": ("cdtext.config", "IngestConfig"),
+    "VerdictRule": ("cdtext.aggregate", "VerdictRule"),
+    "compare": ("cdtext.aggregate", "compare"),
+    "evidence": ("cdtext.aggregate", "evidence"),
     "ingest": ("cdtext.pipeline", "ingest"),
+    "profile": ("cdtext.aggregate", "profile"),
     "read_documents": ("cdtext.store", "read_documents"),
     "read_passages": ("cdtext.store", "read_passages"),
+    "read_predictions": ("cdtext.classify.run", "read_predictions"),
+    "train": ("cdtext.classify.api", "train"),
 }
 
 

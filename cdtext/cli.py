@@ -343,5 +343,114 @@ def classify(inputs: tuple[str, ...], store: str | None, model: str | None, fmt:
     write_table(rows, out, fmt)
 
 
+def by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--by", "by", default="city", show_default=True, metavar="COLUMNS",
+        help="Comma-separated document columns that define a unit: city, year, doc_type, country or any "
+        "--meta column, e.g. city,year.",
+    )(fn)
+
+
+def profile_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--replicates", type=click.IntRange(min=0), default=1000, show_default=True,
+                     help="Bootstrap replicates for the 95% intervals (0: none)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap."),
+        click.option("--min-diplomacy", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                     help="Fewer expected diplomacy passages than this make a unit indeterminate."),
+        click.option("--min-coherence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+                     help="Coherence a policy-driven unit needs."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _store_predictions(store: str, model: str | None) -> tuple[Any, Any, Any]:
+    """Predictions and documents of a store, classifying first when it has none yet."""
+    from cdtext.classify.api import Classifier
+    from cdtext.classify.run import classify_store, read_predictions
+    from cdtext.store import Store, read_documents
+
+    with Store(store, read_only=True) as db:
+        has = db.has_table("predictions")
+    clf = Classifier.load(model) if (model or not has) else None
+    if clf is not None:
+        n = classify_store(store, clf)
+        click.echo(f"classified {n} passage(s) with {clf.name}", err=True)
+    else:
+        clf = Classifier.load(None)
+    return read_predictions(store), read_documents(store), clf
+
+
+@main.command()
+@store_option()
+@by_option
+@model_option
+@profile_options
+@click.option("--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Output file; - writes to standard output.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "table"]), default=None,
+              help="Output format [default: table on a terminal, else from the --out extension, else csv].")
+@_library_call
+def profile(store: str, by: str, model: str | None, replicates: int, seed: int, min_diplomacy: float,
+            min_coherence: float, out: str, fmt: str | None) -> None:
+    """Profile units (cities by default) as function-driven or policy-driven.
+
+    One row per unit: documents, passages, expected diplomacy passages,
+    function shares, diversity, theta (policy anchoring), anchoring rate,
+    concentration, coherence — each with a 95% bootstrap interval — and the
+    verdict. Classifies the store first when it has no predictions (or when
+    --model is given).
+    """
+    from cdtext.aggregate import compare
+    from cdtext.aggregate import profile as run_profile
+    from cdtext.export import write_table
+
+    predictions, documents, _ = _store_predictions(store, model)
+    rule = {"min_diplomacy": min_diplomacy, "min_coherence": min_coherence}
+    table = compare(run_profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
+    if fmt == "table" or (fmt is None and out == "-" and sys.stdout.isatty()):
+        show = table[[*by.split(","), "n_documents", "n_diplomacy", "theta", "theta_lo", "theta_hi",
+                      "anchoring_rate", "concentration", "coherence", "diversity", "verdict"]]
+        text = show.to_string(index=False, float_format=lambda v: f"{v:.2f}")
+        if out == "-":
+            click.echo(text)
+        else:
+            Path(out).write_text(text + "\n", encoding="utf-8")
+        return
+    write_table(table, out, fmt)
+
+
+@main.command()
+@store_option()
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@by_option
+@click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
+@model_option
+@profile_options
+@_library_call
+def report(store: str, out: str, by: str, title: str, model: str | None, replicates: int, seed: int,
+           min_diplomacy: float, min_coherence: float) -> None:
+    """Write a self-contained HTML report: verdicts, charts, evidence passages, method and limits.
+
+    The file opens offline, makes no external requests and needs no
+    JavaScript; passage text is escaped and a Content-Security-Policy forbids
+    scripts.
+    """
+    from cdtext.export import atomic_path
+    from cdtext.report import render_report
+
+    predictions, documents, clf = _store_predictions(store, model)
+    html = render_report(
+        predictions, documents, by=by.split(","), title=title, card=clf.card, model_name=clf.name,
+        store_name=Path(store).name, replicates=replicates, seed=seed,
+        rule={"min_diplomacy": min_diplomacy, "min_coherence": min_coherence},
+    )
+    with atomic_path(out, "w") as fh:
+        fh.write(html)
+    click.echo(f"wrote {out}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

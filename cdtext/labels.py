@@ -31,3 +31,11 @@ POLICY_AREAS = (
 #: the columns of a label matrix, in order: five functions, anchoring, nine areas
 LABELS = (*FUNCTIONS, ANCHORED, *POLICY_AREAS)
 GENRES = ("press_release", "speech", "report", "plan", "resolution", "web_page", "news", "minutes")
+#: short names for chart legends
+FUNCTION_SHORT = {
+    "economic_development": "Economic development",
+    "diplomatic_representation": "Representation & protocol",
+    "global_policy_collaboration": "Policy collaboration",
+    "community_engagement": "Community engagement",
+    "international_events": "International events",
+}

@@ -21,16 +21,13 @@ LEXICON = "lexicon"
 
 def default_model_path() -> Path:
     """Where the shipped model lives: ``models/`` of a checkout, or the installed copy."""
-    repo = Path(__file__).resolve().parents[2] / "models" / DEFAULT_NAME
-    if (repo.parent / f"{DEFAULT_NAME}.skops").exists():
+    checkout = Path(__file__).resolve().parents[2]
+    repo = checkout / "models" / DEFAULT_NAME
+    if (checkout / "setup.cfg").exists() and (repo.parent / f"{DEFAULT_NAME}.skops").exists():
         return repo
-    from importlib import resources
-
-    try:
-        installed = Path(str(resources.files("cdtext.models"))) / DEFAULT_NAME
-    except ModuleNotFoundError:
-        installed = repo
-    return installed
+    # an installed copy: setup.cfg installs models/ as the package data of cdtext.models
+    installed = Path(__file__).resolve().parents[1] / "models" / DEFAULT_NAME
+    return installed if (installed.parent / f"{DEFAULT_NAME}.skops").exists() else repo
 
 
 class Classifier:

@@ -86,7 +86,7 @@ AREA_INDICATORS: dict[str, tuple[str, ...]] = {
     ),
     "migration_inclusion": (
         "immigrant", "immigration", "migrant", "migration", "refugee", "asylum", "newcomer", "integration",
-        "welcoming", "new american", "citizenship", "diaspora", "undocumented",
+        "welcoming city", "new american", "citizenship", "diaspora", "undocumented",
     ),
     "public_health": (
         "health", "pandemic", "covid", "vaccine", "vaccination", "hospital", "disease", "epidemic",

@@ -152,6 +152,8 @@ class PassageClassifier(BaseEstimator):
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, ``(n, 16)`` in :data:`HEADS` order."""
+        if len(X) == 0:
+            return np.zeros((0, len(HEADS)))
         scores = np.asarray(self.transform(X) @ self.coef_.T) + self.intercept_
         return _sigmoid(self.calibration_[:, 0] * scores + self.calibration_[:, 1])
 

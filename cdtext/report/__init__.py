@@ -1,0 +1,144 @@
+"""profiles -> one self-contained HTML report (no scripts, no external requests)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cdtext import __version__
+from cdtext.aggregate import VerdictRule, compare, evidence, profile
+from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
+from cdtext.report import charts
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def _pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.0%}"
+
+
+def _label(row: pd.Series, by: list[str]) -> str:
+    return " · ".join(str(row[c]) for c in by)
+
+
+def _heat(predictions: pd.DataFrame) -> list[list[float]]:
+    fn = predictions[[f"p_{f}" for f in FUNCTIONS]].to_numpy(float)
+    mass = (1 - predictions["p_no_function"].to_numpy(float)) * predictions["p_policy_anchored"].to_numpy(float)
+    areas = predictions[[f"p_{a}" for a in POLICY_AREAS]].to_numpy(float)
+    table = (fn * mass[:, None]).T @ areas
+    return table.tolist()
+
+
+def _href(path: str, page: Any) -> str:
+    uri = Path(path).absolute().as_uri()
+    if page is not None and not (isinstance(page, float) and math.isnan(page)) and str(path).lower().endswith(".pdf"):
+        uri += f"#page={int(page)}"
+    return uri
+
+
+def _card_summary(card: dict[str, Any]) -> dict[str, Any]:
+    metrics = card.get("metrics", {})
+    held = metrics.get("held_out", {})
+    lex = metrics.get("lexicon_held_out", {})
+    corpus = card.get("training_corpus", {})
+    return {
+        "sha256": card.get("sha256", ""),
+        "created": card.get("created", "–"),
+        "n_train": corpus.get("n_train", "–"),
+        "n_test": corpus.get("n_test", "–"),
+        "macro_f1": held.get("macro_f1"),
+        "macro_f1_ci": held.get("macro_f1_95ci", [math.nan, math.nan]),
+        "anchoring_f1": held.get("anchoring_f1"),
+        "brier": held.get("brier"),
+        "ece": held.get("ece"),
+        "lexicon_macro_f1": lex.get("macro_f1"),
+        "lexicon_anchoring_f1": lex.get("anchoring_f1"),
+    }
+
+
+def render_report(
+    predictions: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    by: list[str] | None = None,
+    title: str = "City diplomacy profile",
+    card: dict[str, Any] | None = None,
+    model_name: str = "model",
+    store_name: str = "",
+    replicates: int = 1000,
+    seed: int = 0,
+    rule: VerdictRule | dict[str, Any] | None = None,
+    evidence_k: int = 3,
+) -> str:
+    """The report as an HTML string."""
+    by = by or ["city"]
+    rule = VerdictRule.resolve(rule)
+    profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
+    units = []
+    for _, row in profiles.iterrows():
+        d = row.to_dict()
+        d["label"] = _label(row, by)
+        units.append(d)
+    names = [FUNCTION_SHORT[f] for f in FUNCTIONS]
+    chart_profiles = charts.function_profiles(
+        [u["label"] for u in units], names,
+        [[u[f"share_{f}"] for f in FUNCTIONS] for u in units],
+        [[u[f"share_{f}_lo"] for f in FUNCTIONS] for u in units],
+        [[u[f"share_{f}_hi"] for f in FUNCTIONS] for u in units],
+    )
+    chart_theta = charts.theta_plot([u["label"] for u in units], [u["theta"] for u in units],
+                                    [u["theta_lo"] for u in units], [u["theta_hi"] for u in units],
+                                    [u["verdict"] for u in units])
+    from cdtext.aggregate import join_predictions
+
+    joined = join_predictions(predictions, documents)
+    chart_heatmap = charts.heatmap(names, list(POLICY_AREAS), _heat(joined))
+    chart_trend = None
+    trend_unit = by[0]
+    if "year" in documents.columns and documents["year"].notna().any() and "year" not in by:
+        yearly = profile(predictions, documents, [trend_unit, "year"], replicates=min(replicates, 300), seed=seed,
+                         rule=rule)
+        yearly = yearly[yearly["year"] != "(unknown)"]
+        if yearly["year"].nunique() >= 2:
+            series: dict[str, list[tuple[int, float, float, float]]] = {}
+            for _, r in yearly.iterrows():
+                series.setdefault(str(r[trend_unit]), []).append(
+                    (int(float(r["year"])), r["theta"], r["theta_lo"], r["theta_hi"]))
+            chart_trend = charts.trend(series)
+    ev = evidence(predictions, documents, by, k=evidence_k)
+    evidence_units = []
+    for key, group in ev.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        functions = []
+        for f in FUNCTIONS:
+            rows = group[group.function == f]
+            passages = [
+                {"text": r.text, "probability": float(r.probability), "file": Path(str(r.path)).name,
+                 "href": _href(str(r.path), r.page), "page": None if pd.isna(r.page) else int(r.page)}
+                for r in rows.itertuples() if float(r.probability) >= 0.5
+            ]
+            if passages:
+                functions.append({"name": FUNCTION_NAMES[f], "passages": passages})
+        evidence_units.append({"label": " · ".join(map(str, key)), "functions": functions})
+    env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
+    template = env.get_template("template.html")
+    n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
+    return template.render(
+        title=title, version=__version__, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        store_name=store_name, n_documents=len(documents), n_ok=n_ok, n_passages=len(predictions),
+        by_label=" × ".join(by), model_name=model_name, units=units, rule=rule, replicates=replicates,
+        chart_profiles=chart_profiles, chart_theta=chart_theta, chart_heatmap=chart_heatmap,
+        chart_trend=chart_trend, trend_unit=trend_unit, evidence=evidence_units,
+        card=_card_summary(card or {}), fmt=_fmt, pct=_pct,
+    )

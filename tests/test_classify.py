@@ -1,0 +1,99 @@
+"""The classifier: estimator contract, API outputs, lexicon rules, explanations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from cdtext.classify.api import Classifier
+from cdtext.classify.lexicon import LexiconClassifier
+from cdtext.classify.model import HEADS, PassageClassifier, best_threshold
+from cdtext.corpus import label_matrix, load_corpus
+from cdtext.labels import FUNCTIONS, LABELS
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Classifier:
+    return Classifier.load()
+
+
+@pytest.fixture(scope="module")
+def small_corpus() -> pd.DataFrame:
+    df = load_corpus()
+    return df[df.split == "train"].sample(400, random_state=1)
+
+
+def test_estimator_contract(small_corpus: pd.DataFrame) -> None:
+    est = PassageClassifier(C=2.0, cv=3)
+    assert est.get_params()["C"] == 2.0
+    assert not hasattr(est, "coef_"), "no learned state before fit"
+    fitted = est.fit(small_corpus.text.tolist(), label_matrix(small_corpus))
+    assert fitted is est
+    assert est.coef_.shape[0] == len(HEADS) and est.thresholds_.shape == (len(HEADS),)
+    twin = clone(est)
+    assert twin.get_params() == est.get_params() and not hasattr(twin, "coef_")
+    proba = est.predict_proba(small_corpus.text.tolist()[:7])
+    assert proba.shape == (7, len(HEADS)) and ((proba >= 0) & (proba <= 1)).all()
+    assert est.predict(small_corpus.text.tolist()[:7]).shape == (7, len(LABELS))
+
+
+def test_fit_rejects_wrong_label_shape() -> None:
+    with pytest.raises(ValueError, match="columns"):
+        PassageClassifier().fit(["a b c"], np.zeros((1, 3)))
+
+
+def test_best_threshold_finds_separating_cut() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
+    assert 0.3 <= best_threshold(y, p) <= 0.6
+
+
+def test_predict_outputs_and_rules(shipped: Classifier) -> None:
+    texts = [
+        "Mayor Ruiz received the Ambassador of Japan at City Hall and presented him with the key to the city.",
+        "Crews will repave Elm Street and replace two storm drains between March 3 and March 20.",
+        "Under our Climate Action Plan target of net zero by 2040, the city joined the C40 network to learn "
+        "from Copenhagen and Oslo how to electrify municipal buses.",
+    ]
+    out = shipped.predict(texts)
+    assert list(out.columns[:2]) == ["id", "text"]
+    for f in FUNCTIONS:
+        assert f"p_{f}" in out.columns
+    assert "diplomatic_representation" in out.functions[0]
+    assert out.functions[1] == [] and out.p_no_function[1] > 0.5
+    assert out.policy_anchored[1] is False or not out.policy_anchored[1]
+    assert out.policy_areas[1] == []
+    assert "global_policy_collaboration" in out.functions[2] and bool(out.policy_anchored[2])
+    assert "climate_environment" in out.policy_areas[2]
+
+
+def test_predict_frame_keeps_ids(shipped: Classifier) -> None:
+    frame = pd.DataFrame({"id": ["x7", "y9"], "text": ["The consul general visited.", "Budget hearing."]})
+    assert shipped.predict(frame).id.tolist() == ["x7", "y9"]
+    assert len(shipped.predict([])) == 0
+
+
+def test_explain_names_terms(shipped: Classifier) -> None:
+    text = "The mayor led a trade mission of local exporters to Monterrey to find new buyers."
+    explanation = shipped.explain(text)
+    assert "economic_development" in explanation
+    assert any("export" in term or "trade" in term for term in explanation["economic_development"])
+    out = shipped.predict([text], explain=True)
+    assert set(out.explanation[0]) >= set(out.functions[0])
+
+
+def test_lexicon_needs_a_city_actor() -> None:
+    lex = LexiconClassifier()
+    no_actor = "Germany and France signed a treaty on trade and investment at a summit in Brussels."
+    with_actor = "The mayor signed a trade agreement to attract foreign investment to our city."
+    pred = lex.predict([no_actor, with_actor])
+    assert pred[0, : len(FUNCTIONS)].sum() == 0
+    assert pred[1, FUNCTIONS.index("economic_development")] == 1
+
+
+def test_lexicon_classifier_through_api() -> None:
+    clf = Classifier.load("lexicon")
+    out = clf.predict(["The city council hosted the consular corps reception in the town hall."])
+    assert "diplomatic_representation" in out.functions[0]
