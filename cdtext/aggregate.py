@@ -16,6 +16,9 @@ passages' predicted probabilities (formulas and sources in docs/measures.md):
   when each function has its own;
 * ``verdict`` from :class:`VerdictRule`.
 
+Function and policy-area probabilities below ``floor`` (default 0.1) count as
+zero (see :func:`_probabilities`).
+
 Uncertainty: a seeded bootstrap resamples the unit's documents with
 replacement and, in each replicate, draws every passage's labels from its
 probabilities (diplomacy, functions, anchoring, areas), so both sampling
@@ -141,11 +144,19 @@ class _Unit:
     doc_index: list[np.ndarray]  # passage row indices per document
 
 
-def _probabilities(pred: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _probabilities(pred: pd.DataFrame, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Probability arrays of a unit; function and area probabilities below ``floor`` count as 0.
+
+    Without the floor, the small residual probabilities a classifier gives every
+    label add up over hundreds of passages and flatten the entropies (every
+    function would seem to touch every policy area).
+    """
     fn = pred[[f"p_{f}" for f in FUNCTIONS]].to_numpy(float)
     d = 1.0 - pred["p_no_function"].to_numpy(float)
     a = pred["p_policy_anchored"].to_numpy(float)
     areas = pred[[f"p_{x}" for x in POLICY_AREAS]].to_numpy(float)
+    fn = np.where(fn >= floor, fn, 0.0)
+    areas = np.where(areas >= floor, areas, 0.0)
     return fn, d, a, areas
 
 
@@ -213,6 +224,7 @@ def profile(
     replicates: int = 1000,
     seed: int = 0,
     rule: VerdictRule | dict[str, Any] | None = None,
+    floor: float = 0.1,
 ) -> pd.DataFrame:
     """One row per unit with the measures, their 95 % intervals and the verdict.
 
@@ -230,7 +242,7 @@ def profile(
     for key, group in data.groupby(cols, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         group = group.reset_index(drop=True)
-        probs = _probabilities(group)
+        probs = _probabilities(group, floor)
         doc_index = [np.asarray(ix) for ix in group.groupby("doc_id", sort=True).indices.values()]
         unit = _Unit(key, doc_index)
         point = measures(*(p[None] for p in probs))
