@@ -452,5 +452,48 @@ def report(store: str, out: str, by: str, title: str, model: str | None, replica
     click.echo(f"wrote {out}", err=True)
 
 
+@main.command("run")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the store, tables, report and run card (created when missing).")
+@ingest_options
+@by_option
+@model_option
+@click.option("--replicates", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap replicates for the 95% intervals.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
+@_library_call
+def run_command(inputs: tuple[str, ...], out: str, meta: str | None, force: bool, by: str, model: str | None,
+                replicates: int, seed: int, title: str, quiet: bool, **options: Any) -> None:
+    """Ingest, classify, profile and report in one go.
+
+    Writes OUT/cdtext.duckdb, passages.parquet, predictions.parquet and .csv,
+    profiles.csv, report.html and run.json (versions, model hash, every
+    input's hash and status, timings). Running it again re-reads only new or
+    changed files and classifies only new passages.
+    """
+    from cdtext.pipeline import iter_files
+    from cdtext.run import run as run_pipeline
+
+    if force:
+        raise click.UsageError("--force is not available with run; delete the output folder to start over")
+    config = make_config(**options)
+    progress = _Progress(sum(1 for _ in iter_files(inputs)), quiet)
+
+    def notify(message: str) -> None:
+        progress.finish()
+        progress.done = 0
+        if not quiet:
+            click.echo(message, err=True)
+
+    card = run_pipeline(inputs, out, meta=meta, model=model, by=by.split(","), config=config,
+                        replicates=replicates, seed=seed, title=title, progress=progress, notify=notify)
+    if not quiet:
+        click.echo(f"{card['n_passages']} passages, {card['n_units']} unit(s) -> {out}/report.html "
+                   f"(profiles.csv, run.json)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -297,7 +297,7 @@ def prediction_columns() -> list[str]:
     ]
 
 
-def write_predictions(store: Store, frame: pd.DataFrame, replace_all: bool = False) -> None:
+def write_predictions(store: Store, frame: pd.DataFrame) -> None:
     """Insert or replace prediction rows (one transaction)."""
     con = store.con
     con.execute(PREDICTION_SCHEMA)
@@ -307,8 +307,6 @@ def write_predictions(store: Store, frame: pd.DataFrame, replace_all: bool = Fal
     frame = frame[cols]
     con.execute("BEGIN TRANSACTION")
     try:
-        if replace_all:
-            con.execute("DELETE FROM predictions")
         con.register("_pred", frame)
         con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
         con.execute(f"INSERT INTO predictions SELECT {', '.join(cols)} FROM _pred")

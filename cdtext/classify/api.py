@@ -60,12 +60,6 @@ class Classifier:
         model, card = load_model(target)
         return cls(model, card, card.get("name", skops_path.stem))
 
-    @staticmethod
-    def empty_frame() -> pd.DataFrame:
-        from cdtext.store import prediction_columns
-
-        return pd.DataFrame(columns=prediction_columns())
-
     @property
     def is_lexicon(self) -> bool:
         return self.name == LEXICON

@@ -34,27 +34,37 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH) -> int:
-    """Classify every passage of a store into its ``predictions`` table, in batches; return the count."""
-    from cdtext.store import Store, write_predictions
+def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH, incremental: bool = False) -> int:
+    """Classify the passages of a store into its ``predictions`` table, in batches; return the count.
+
+    With ``incremental``, only passages without a prediction from this same
+    model are classified, and predictions of passages no longer in the store
+    are dropped; otherwise the table is rebuilt.
+    """
+    from cdtext.store import PREDICTION_SCHEMA, Store, write_predictions
 
     sha = classifier.card.get("sha256", "")
     n = 0
     with Store(store) as s:
-        row = s.con.execute("SELECT count(*) FROM passages").fetchone()
-        total = row[0] if row else 0
-        if total == 0:
-            write_predictions(s, Classifier.empty_frame(), replace_all=True)
-        for offset in range(0, total, batch):
+        s.con.execute(PREDICTION_SCHEMA)
+        if incremental:
+            s.con.execute("DELETE FROM predictions WHERE passage_id NOT IN (SELECT passage_id FROM passages)")
+            s.con.execute("DELETE FROM predictions WHERE model_sha256 IS DISTINCT FROM ?", [sha])
+            todo = "SELECT passage_id, doc_id, text FROM passages WHERE passage_id NOT IN (SELECT passage_id FROM predictions)"
+        else:
+            s.con.execute("DELETE FROM predictions")
+            todo = "SELECT passage_id, doc_id, text FROM passages"
+        ids = [r[0] for r in s.con.execute(f"SELECT passage_id FROM ({todo}) ORDER BY passage_id").fetchall()]
+        for start in range(0, len(ids), batch):
             chunk = s.con.execute(
-                "SELECT passage_id, doc_id, text FROM passages ORDER BY passage_id LIMIT ? OFFSET ?",
-                [batch, offset],
+                f"SELECT * FROM ({todo}) WHERE passage_id >= ? AND passage_id <= ? ORDER BY passage_id",
+                [ids[start], ids[min(start + batch, len(ids)) - 1]],
             ).df()
             pred = classifier.predict(chunk.rename(columns={"passage_id": "id"})).rename(columns={"id": "passage_id"})
             pred["doc_id"] = chunk["doc_id"].values
             pred["model"] = classifier.name
             pred["model_sha256"] = sha
-            write_predictions(s, pred, replace_all=offset == 0)
+            write_predictions(s, pred)
             n += len(pred)
     return n
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +134,7 @@ def render_report(
     template = env.get_template("template.html")
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
     return template.render(
-        title=title, version=__version__, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        title=title, version=__version__,
         store_name=store_name, n_documents=len(documents), n_ok=n_ok, n_passages=len(predictions),
         by_label=" × ".join(by), model_name=model_name, units=units, rule=rule, replicates=replicates,
         chart_profiles=chart_profiles, chart_theta=chart_theta, chart_heatmap=chart_heatmap,

@@ -1,0 +1,117 @@
+"""One command, the whole pipeline: files -> store -> predictions -> profiles -> report.
+
+``run(inputs, out_dir)`` writes into ``out_dir``:
+
+* ``cdtext.duckdb`` — the store (documents, texts, passages, predictions);
+* ``passages.parquet``, ``predictions.parquet`` and ``predictions.csv``;
+* ``profiles.csv`` — one row per unit (see docs/measures.md);
+* ``report.html`` — the self-contained report;
+* ``run.json`` — the run card: versions, the model's hash, every input's
+  hash and status, counts by status and timings per stage.
+
+Running again over the same inputs re-reads only new or changed files,
+classifies only passages without a prediction from the same model, and gives
+identical data files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cdtext import __version__
+from cdtext.config import IngestConfig
+
+Notify = Callable[[str], None]
+
+
+def run(
+    inputs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    meta: str | Path | None = None,
+    model: str | Path | None = None,
+    by: list[str] | None = None,
+    config: IngestConfig | dict[str, Any] | None = None,
+    replicates: int = 1000,
+    seed: int = 0,
+    title: str = "City diplomacy profile",
+    progress: Callable[[str, str], None] | None = None,
+    notify: Notify | None = None,
+) -> dict[str, Any]:
+    """Run every stage; return the run card (also written to ``run.json``)."""
+    from cdtext.aggregate import compare, profile
+    from cdtext.classify.api import Classifier
+    from cdtext.classify.persist import library_versions
+    from cdtext.classify.run import classify_store, read_predictions
+    from cdtext.export import atomic_path, write_table
+    from cdtext.pipeline import ingest
+    from cdtext.report import render_report
+    from cdtext.store import Store, read_documents
+
+    say = notify or (lambda _msg: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "cdtext.duckdb"
+    by = by or ["city"]
+    timings: dict[str, float] = {}
+    started = datetime.now(timezone.utc)
+
+    t = time.perf_counter()
+    summary = ingest(list(inputs), store, meta=meta, config=config, progress=progress)
+    timings["ingest"] = time.perf_counter() - t
+    say(f"ingest: {summary.total} file(s), {summary.unchanged} unchanged, "
+        + ", ".join(f"{n} {s}" for s, n in summary.counts.most_common()))
+
+    t = time.perf_counter()
+    clf = Classifier.load(model)
+    n_new = classify_store(store, clf, incremental=True)
+    timings["classify"] = time.perf_counter() - t
+    say(f"classify: {n_new} new passage(s) with model {clf.name}")
+
+    t = time.perf_counter()
+    with Store(store, read_only=True) as db:
+        passages = db.table("passages")
+        predictions_only = db.table("predictions")
+        counts = db.status_counts()
+        inputs_rows = db.con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
+    predictions = read_predictions(store)
+    documents = read_documents(store)
+    profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed))
+    timings["profile"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    write_table(passages, out / "passages.parquet")
+    write_table(predictions_only, out / "predictions.parquet")
+    write_table(predictions_only, out / "predictions.csv")
+    write_table(profiles, out / "profiles.csv")
+    html = render_report(predictions, documents, by=by, title=title, card=clf.card, model_name=clf.name,
+                         store_name=store.name, replicates=replicates, seed=seed)
+    with atomic_path(out / "report.html", "w") as fh:
+        fh.write(html)
+    timings["outputs"] = time.perf_counter() - t
+
+    card = {
+        "cdtext_version": __version__,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "libraries": library_versions(),
+        "model": {"name": clf.name, "sha256": clf.card.get("sha256", ""),
+                  "training_corpus_sha256": clf.card.get("training_corpus", {}).get("sha256", "")},
+        "settings": {"by": by, "replicates": replicates, "seed": seed,
+                     "ingest": IngestConfig.resolve(config).to_dict(), "meta": str(meta) if meta else None},
+        "counts": counts,
+        "n_passages": int(len(passages)),
+        "n_units": int(len(profiles)),
+        "this_run": {"unchanged": summary.unchanged, "processed": dict(summary.counts), "classified": n_new},
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        "inputs": [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows],
+    }
+    with atomic_path(out / "run.json", "w") as fh:
+        json.dump(card, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    return card
