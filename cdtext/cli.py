@@ -100,7 +100,13 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def make_config(jobs: int | None, timeout: float | None, memory_mib: int | None, max_pages: int | None) -> Any:
+def make_config(
+    jobs: int | None,
+    timeout: float | None,
+    memory_mib: int | None,
+    max_pages: int | None,
+    pdf_engine: str | None = None,
+) -> Any:
     """The one place where CLI options become an IngestConfig."""
     from cdtext.config import MIB, IngestConfig
 
@@ -109,6 +115,7 @@ def make_config(jobs: int | None, timeout: float | None, memory_mib: int | None,
         jobs=jobs,
         timeout=timeout,
         max_pages=max_pages,
+        pdf_engine=pdf_engine,
         memory_limit=memory_mib * MIB if memory_mib else None,
     )
 

@@ -39,7 +39,7 @@ class IngestConfig:
     min_words: int = 8
     #: passages longer than this many words are split at sentence boundaries
     max_words: int = 300
-    #: PDF backend: ``pdfplumber`` (default)
+    #: PDF backend: ``pdfplumber`` (default) or ``pdfium`` (pypdfium2, about ten times faster)
     pdf_engine: str = "pdfplumber"
 
     def __post_init__(self) -> None:
@@ -91,4 +91,4 @@ class IngestConfig:
         return replace(base, **overrides) if overrides else base
 
 
-PDF_ENGINES = ("pdfplumber",)
+PDF_ENGINES = ("pdfplumber", "pdfium")

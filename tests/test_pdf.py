@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.pdf import read_pdf
+from cdtext.readers.pdf import read_pdf as read_plumber
+from cdtext.readers.pdfium import read_pdf_pdfium
 from cdtext.segment import segment
 from cdtext.synth import flow_report, write_pdf
 
@@ -35,6 +36,12 @@ HEADER = "City of Northfield - International Relations - Annual Report"
 FOOTER = "Northfield International Relations Office"
 
 
+@pytest.fixture(params=["pdfplumber", "pdfium"])
+def read_pdf(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Both PDF backends must pass every test in this module."""
+    return read_plumber if request.param == "pdfplumber" else read_pdf_pdfium
+
+
 def _report(tmp_path: Path, columns: int, repeat: int = 2) -> Path:
     blocks: list[tuple[str, str]] = [("heading", "Annual Report")]
     for i in range(repeat):
@@ -48,7 +55,7 @@ def _report(tmp_path: Path, columns: int, repeat: int = 2) -> Path:
 
 
 @pytest.mark.parametrize("columns, repeat", [(1, 2), (2, 4), (3, 5)])
-def test_generated_report_gives_exact_passages(tmp_path: Path, columns: int, repeat: int) -> None:
+def test_generated_report_gives_exact_passages(tmp_path: Path, columns: int, repeat: int, read_pdf) -> None:
     path = _report(tmp_path, columns, repeat)
     extracted = read_pdf(path)
     assert extracted.n_pages >= 2
@@ -67,7 +74,7 @@ def test_hyphenation_really_happened_in_fixture(tmp_path: Path) -> None:
     assert any(line.endswith("-") and line[-2].isalpha() for line in lines)
 
 
-def test_two_column_page_reads_left_column_first(tmp_path: Path) -> None:
+def test_two_column_page_reads_left_column_first(tmp_path: Path, read_pdf) -> None:
     from cdtext.synth import TextRun
 
     left = [
@@ -83,13 +90,13 @@ def test_two_column_page_reads_left_column_first(tmp_path: Path) -> None:
     assert text.index("left column line number t") < text.index("right column line number a")
 
 
-def test_metadata_title_and_date(tmp_path: Path) -> None:
+def test_metadata_title_and_date(tmp_path: Path, read_pdf) -> None:
     extracted = read_pdf(_report(tmp_path, 1))
     assert extracted.title == "Annual Report"
     assert extracted.date == "2024-03-15"
 
 
-def test_pdf_without_text_layer_is_no_text(tmp_path: Path) -> None:
+def test_pdf_without_text_layer_is_no_text(tmp_path: Path, read_pdf) -> None:
     path = write_pdf(tmp_path / "blank.pdf", [[], []])
     with pytest.raises(ExtractionError) as info:
         read_pdf(path)
@@ -97,7 +104,7 @@ def test_pdf_without_text_layer_is_no_text(tmp_path: Path) -> None:
     assert "needs OCR" in info.value.reason
 
 
-def test_truncated_pdf_is_an_error(tmp_path: Path) -> None:
+def test_truncated_pdf_is_an_error(tmp_path: Path, read_pdf) -> None:
     good = _report(tmp_path, 1).read_bytes()
     bad = tmp_path / "cut.pdf"
     bad.write_bytes(good[:200])
@@ -106,7 +113,7 @@ def test_truncated_pdf_is_an_error(tmp_path: Path) -> None:
     assert info.value.status in ("error", "no_text", "empty")
 
 
-def test_encrypted_realworld_pdf(realworld: Path) -> None:
+def test_encrypted_realworld_pdf(realworld: Path, read_pdf) -> None:
     with pytest.raises(ExtractionError) as info:
         read_pdf(realworld / "pdfplumber_tests" / "password-example.pdf")
     assert info.value.status == "encrypted"

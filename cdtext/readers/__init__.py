@@ -27,6 +27,10 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfpl
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
     if fmt == "pdf":
+        if pdf_engine == "pdfium":
+            from cdtext.readers.pdfium import read_pdf_pdfium
+
+            return read_pdf_pdfium(path, max_pages=max_pages)
         from cdtext.readers.pdf import read_pdf
 
         return read_pdf(path, max_pages=max_pages)
