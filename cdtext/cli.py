@@ -106,6 +106,8 @@ def make_config(
     memory_mib: int | None,
     max_pages: int | None,
     pdf_engine: str | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> Any:
     """The one place where CLI options become an IngestConfig."""
     from cdtext.config import MIB, IngestConfig
@@ -116,6 +118,8 @@ def make_config(
         timeout=timeout,
         max_pages=max_pages,
         pdf_engine=pdf_engine,
+        engine=engine,
+        scheduler=scheduler,
         memory_limit=memory_mib * MIB if memory_mib else None,
     )
 
@@ -335,7 +339,7 @@ def classify(inputs: tuple[str, ...], store: str | None, model: str | None, fmt:
         from cdtext.pipeline import ingest as run_ingest
 
         target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
-        run_ingest(paths, target, config=make_config(jobs, None, None, None))
+        run_ingest(paths, target, config=make_config(jobs, None, None, None))  # other options: defaults
     n = classify_store(target, clf)
     click.echo(f"classified {n} passage(s) with {clf.name} -> {target} (table predictions)", err=True)
     rows = read_predictions(target).rename(columns={"passage_id": "id"})

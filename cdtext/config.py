@@ -41,6 +41,10 @@ class IngestConfig:
     max_words: int = 300
     #: PDF backend: ``pdfplumber`` (default) or ``pdfium`` (pypdfium2, about ten times faster)
     pdf_engine: str = "pdfplumber"
+    #: where files are processed: ``local`` (a process pool) or ``dask`` (a dask.distributed cluster)
+    engine: str = "local"
+    #: address of a running Dask scheduler (``engine="dask"``); none starts a LocalCluster
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if self.jobs < 0:
@@ -57,6 +61,10 @@ class IngestConfig:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.max_words < 2 * self.min_words:
             raise ConfigError(f"max_words ({self.max_words}) must be at least twice min_words ({self.min_words})")
+        if self.engine not in ("local", "dask"):
+            raise ConfigError(f"unknown engine {self.engine!r}; choose local or dask")
+        if self.scheduler and self.engine != "dask":
+            raise ConfigError("a scheduler address only applies to the dask engine")
         if self.pdf_engine not in PDF_ENGINES:
             raise ConfigError(f"unknown PDF engine {self.pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}")
 

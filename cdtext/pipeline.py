@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdtext.batch import WorkerPool
 from cdtext.config import IngestConfig
 from cdtext.errors import CdtextError
 from cdtext.meta import DocMeta, MetaTable
@@ -172,7 +171,9 @@ def ingest(
             if progress:
                 progress(r["path"], r["status"])
         last_flush = time.monotonic()
-        with WorkerPool(cfg.n_jobs, cfg.timeout, cfg.memory_limit) as pool:
+        from cdtext.engines import make_pool
+
+        with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool:
             for key, result in pool.run(tasks):
                 entry = info.pop(key)
                 given = entry.pop("given")
