@@ -51,8 +51,10 @@ def main() -> None:
     y = label_matrix(train)[:, 0]
     word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(train.text)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True).fit(train.text)
-    heads = [LogisticRegression(max_iter=1000).fit(hstack([word.transform(train.text), char.transform(train.text)]), y)
-             for _ in range(5)]
+    heads = [
+        LogisticRegression(max_iter=1000).fit(hstack([word.transform(train.text), char.transform(train.text)]), y)
+        for _ in range(5)
+    ]
 
     def word_char(ts):  # type: ignore[no-untyped-def]
         x = hstack([word.transform(ts), char.transform(ts)]).tocsr()
@@ -61,10 +63,14 @@ def main() -> None:
     baseline = rate(word_char, texts[:5000])
     print(f"{len(texts)} passages, one thread")
     print(f"{'cdtext classifier (16 heads, probabilities + labels)':<58} {ours:9.0f} passages/s")
-    print(f"{'baseline: spaCy blank(en) + lookup lemmatizer only':<58} {spacy_rate:9.0f} passages/s  "
-          f"(cdtext {ours / spacy_rate:.1f}x)")
-    print(f"{'baseline: word+char TF-IDF logistic regression, 5 heads':<58} {baseline:9.0f} passages/s  "
-          f"(cdtext {ours / baseline:.1f}x)")
+    print(
+        f"{'baseline: spaCy blank(en) + lookup lemmatizer only':<58} {spacy_rate:9.0f} passages/s  "
+        f"(cdtext {ours / spacy_rate:.1f}x)"
+    )
+    print(
+        f"{'baseline: word+char TF-IDF logistic regression, 5 heads':<58} {baseline:9.0f} passages/s  "
+        f"(cdtext {ours / baseline:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,13 @@ def generated_report(folder: Path) -> Path:
     blocks = []
     for i in range(160):
         blocks.append(("heading", f"Section {i + 1}") if i % 8 == 0 else ("paragraph", para * 3))
-    pages = flow_report(blocks, columns=2, header="Annual Report - Office of International Affairs",
-                        footer="City of Example", hyphenate=True)
+    pages = flow_report(
+        blocks,
+        columns=2,
+        header="Annual Report - Office of International Affairs",
+        footer="City of Example",
+        hyphenate=True,
+    )
     pages = (pages * (50 // len(pages) + 1))[:50]
     return write_pdf(folder / "generated-50-page-report.pdf", pages)
 
@@ -125,7 +130,9 @@ def main() -> None:
         for fname in MULTICOLUMN:
             if fname in outputs[base]:
                 ref = outputs["pdftotext"][fname]
-                row = "  ".join(f"{n.split(' (')[0]}={agreement(outputs[n][fname], ref):.3f}" for n in readers if n != "pdftotext")
+                row = "  ".join(
+                    f"{n.split(' (')[0]}={agreement(outputs[n][fname], ref):.3f}" for n in readers if n != "pdftotext"
+                )
                 print(f"  {fname:<40} {row}")
 
 

@@ -72,6 +72,8 @@ class VerdictRule:
             return cls()
         if isinstance(value, cls):
             return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"cannot make a VerdictRule from {type(value).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(value) - known
         if unknown:
@@ -120,11 +122,18 @@ def measures(fn: np.ndarray, d: np.ndarray, a: np.ndarray, areas: np.ndarray) ->
     concentration = np.where(area_mass.sum(axis=1) > 0, 1 - h_area / math.log(N_A), np.nan)
     table = np.einsum("rnf,rn,rnk->rfk", fn, anchored_mass, areas)  # function x area, anchored mass
     row_mass = table.sum(axis=2)  # (R, 5)
-    weight = np.divide(row_mass, row_mass.sum(axis=1, keepdims=True),
-                       out=np.zeros_like(row_mass), where=row_mass.sum(axis=1, keepdims=True) > 0)
+    weight = np.divide(
+        row_mass,
+        row_mass.sum(axis=1, keepdims=True),
+        out=np.zeros_like(row_mass),
+        where=row_mass.sum(axis=1, keepdims=True) > 0,
+    )
     h_cond = (weight * _entropy(table, axis=2)).sum(axis=1)
     h_marg = _entropy(table.sum(axis=1))
-    coherence = np.where(h_marg > 1e-12, h_cond / np.where(h_marg > 1e-12, h_marg, 1), np.where(table.sum(axis=(1, 2)) > 0, 1.0, np.nan))
+    has_mass = table.sum(axis=(1, 2)) > 0
+    safe_marg = np.where(h_marg > 1e-12, h_marg, 1.0)
+    # a single policy area: the same priority everywhere, so fully coherent
+    coherence = np.where(h_marg > 1e-12, h_cond / safe_marg, np.where(has_mass, 1.0, np.nan))
     return {
         "n_diplomacy": d.sum(axis=1),
         "shares": shares,
@@ -168,8 +177,9 @@ def _interval(values: np.ndarray) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _bootstrap(unit: _Unit, probs: tuple[np.ndarray, ...], replicates: int, rng: np.random.Generator,
-               chunk: int = 25) -> dict[str, np.ndarray]:
+def _bootstrap(
+    unit: _Unit, probs: tuple[np.ndarray, ...], replicates: int, rng: np.random.Generator, chunk: int = 25
+) -> dict[str, np.ndarray]:
     fn, d, a, areas = probs
     n_docs = len(unit.doc_index)
     out: dict[str, list[np.ndarray]] = {}

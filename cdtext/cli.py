@@ -238,7 +238,10 @@ def export(store: str, table: str, fmt: str | None, out: str) -> None:
 
 def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--model", "model", default=None, metavar="PATH|lexicon",
+        "--model",
+        "model",
+        default=None,
+        metavar="PATH|lexicon",
         help="Model to use: a path to NAME.skops (with NAME.card.json beside it), or 'lexicon' for the "
         "rule baseline [default: the shipped model in models/].",
     )(fn)
@@ -269,8 +272,13 @@ def train(corpus: str | None, out: str, C: float | None) -> None:
 @main.command()
 @click.argument("corpus", required=False, type=click.Path(exists=True))
 @model_option
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the full figures as JSON to this file.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the full figures as JSON to this file.",
+)
 @_library_call
 def evaluate(corpus: str | None, model: str | None, json_out: str | None) -> None:
     """Evaluate a model on the corpus's held-out test split, beside the lexicon baseline.
@@ -310,8 +318,15 @@ def evaluate(corpus: str | None, model: str | None, json_out: str | None) -> Non
 @click.option("--explain", is_flag=True, help="Add the terms that drove each assigned label.")
 @click.option("--jobs", type=click.IntRange(min=0), default=None, help="Worker processes when ingesting documents.")
 @_library_call
-def classify(inputs: tuple[str, ...], store: str | None, model: str | None, fmt: str | None, out: str,
-             explain: bool, jobs: int | None) -> None:
+def classify(
+    inputs: tuple[str, ...],
+    store: str | None,
+    model: str | None,
+    fmt: str | None,
+    out: str,
+    explain: bool,
+    jobs: int | None,
+) -> None:
     """Classify passages by function and policy orientation.
 
     INPUT is a store (.duckdb: its passages are classified into its
@@ -356,7 +371,11 @@ def classify(inputs: tuple[str, ...], store: str | None, model: str | None, fmt:
 
 def by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--by", "by", default="city", show_default=True, metavar="COLUMNS",
+        "--by",
+        "by",
+        default="city",
+        show_default=True,
+        metavar="COLUMNS",
         help="Comma-separated document columns that define a unit: city, year, doc_type, country or any "
         "--meta column, e.g. city,year.",
     )(fn)
@@ -364,13 +383,28 @@ def by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def profile_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--replicates", type=click.IntRange(min=0), default=1000, show_default=True,
-                     help="Bootstrap replicates for the 95% intervals (0: none)."),
+        click.option(
+            "--replicates",
+            type=click.IntRange(min=0),
+            default=1000,
+            show_default=True,
+            help="Bootstrap replicates for the 95% intervals (0: none).",
+        ),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap."),
-        click.option("--min-diplomacy", type=click.FloatRange(min=0), default=30.0, show_default=True,
-                     help="Fewer expected diplomacy passages than this make a unit indeterminate."),
-        click.option("--min-coherence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-                     help="Coherence a policy-driven unit needs."),
+        click.option(
+            "--min-diplomacy",
+            type=click.FloatRange(min=0),
+            default=30.0,
+            show_default=True,
+            help="Fewer expected diplomacy passages than this make a unit indeterminate.",
+        ),
+        click.option(
+            "--min-coherence",
+            type=click.FloatRange(0, 1),
+            default=0.5,
+            show_default=True,
+            help="Coherence a policy-driven unit needs.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -399,13 +433,33 @@ def _store_predictions(store: str, model: str | None) -> tuple[Any, Any, Any]:
 @by_option
 @model_option
 @profile_options
-@click.option("--out", "out", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
-              help="Output file; - writes to standard output.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet", "table"]), default=None,
-              help="Output format [default: table on a terminal, else from the --out extension, else csv].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="Output file; - writes to standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "parquet", "table"]),
+    default=None,
+    help="Output format [default: table on a terminal, else from the --out extension, else csv].",
+)
 @_library_call
-def profile(store: str, by: str, model: str | None, replicates: int, seed: int, min_diplomacy: float,
-            min_coherence: float, out: str, fmt: str | None) -> None:
+def profile(
+    store: str,
+    by: str,
+    model: str | None,
+    replicates: int,
+    seed: int,
+    min_diplomacy: float,
+    min_coherence: float,
+    out: str,
+    fmt: str | None,
+) -> None:
     """Profile units (cities by default) as function-driven or policy-driven.
 
     One row per unit: documents, passages, expected diplomacy passages,
@@ -422,8 +476,21 @@ def profile(store: str, by: str, model: str | None, replicates: int, seed: int, 
     rule = {"min_diplomacy": min_diplomacy, "min_coherence": min_coherence}
     table = compare(run_profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
     if fmt == "table" or (fmt is None and out == "-" and sys.stdout.isatty()):
-        show = table[[*by.split(","), "n_documents", "n_diplomacy", "theta", "theta_lo", "theta_hi",
-                      "anchoring_rate", "concentration", "coherence", "diversity", "verdict"]]
+        show = table[
+            [
+                *by.split(","),
+                "n_documents",
+                "n_diplomacy",
+                "theta",
+                "theta_lo",
+                "theta_hi",
+                "anchoring_rate",
+                "concentration",
+                "coherence",
+                "diversity",
+                "verdict",
+            ]
+        ]
         text = show.to_string(index=False, float_format=lambda v: f"{v:.2f}")
         if out == "-":
             click.echo(text)
@@ -441,8 +508,17 @@ def profile(store: str, by: str, model: str | None, replicates: int, seed: int, 
 @model_option
 @profile_options
 @_library_call
-def report(store: str, out: str, by: str, title: str, model: str | None, replicates: int, seed: int,
-           min_diplomacy: float, min_coherence: float) -> None:
+def report(
+    store: str,
+    out: str,
+    by: str,
+    title: str,
+    model: str | None,
+    replicates: int,
+    seed: int,
+    min_diplomacy: float,
+    min_coherence: float,
+) -> None:
     """Write a self-contained HTML report: verdicts, charts, evidence passages, method and limits.
 
     The file opens offline, makes no external requests and needs no
@@ -454,8 +530,15 @@ def report(store: str, out: str, by: str, title: str, model: str | None, replica
 
     predictions, documents, clf = _store_predictions(store, model)
     html = render_report(
-        predictions, documents, by=by.split(","), title=title, card=clf.card, model_name=clf.name,
-        store_name=Path(store).name, replicates=replicates, seed=seed,
+        predictions,
+        documents,
+        by=by.split(","),
+        title=title,
+        card=clf.card,
+        model_name=clf.name,
+        store_name=Path(store).name,
+        replicates=replicates,
+        seed=seed,
         rule={"min_diplomacy": min_diplomacy, "min_coherence": min_coherence},
     )
     with atomic_path(out, "w") as fh:
@@ -465,19 +548,40 @@ def report(store: str, out: str, by: str, title: str, model: str | None, replica
 
 @main.command("run")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
-              help="Folder for the store, tables, report and run card (created when missing).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False),
+    required=True,
+    help="Folder for the store, tables, report and run card (created when missing).",
+)
 @ingest_options
 @by_option
 @model_option
-@click.option("--replicates", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Bootstrap replicates for the 95% intervals.")
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates for the 95% intervals.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
 @click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 @_library_call
-def run_command(inputs: tuple[str, ...], out: str, meta: str | None, force: bool, by: str, model: str | None,
-                replicates: int, seed: int, title: str, quiet: bool, **options: Any) -> None:
+def run_command(
+    inputs: tuple[str, ...],
+    out: str,
+    meta: str | None,
+    force: bool,
+    by: str,
+    model: str | None,
+    replicates: int,
+    seed: int,
+    title: str,
+    quiet: bool,
+    **options: Any,
+) -> None:
     """Ingest, classify, profile and report in one go.
 
     Writes OUT/cdtext.duckdb, passages.parquet, predictions.parquet and .csv,
@@ -499,11 +603,24 @@ def run_command(inputs: tuple[str, ...], out: str, meta: str | None, force: bool
         if not quiet:
             click.echo(message, err=True)
 
-    card = run_pipeline(inputs, out, meta=meta, model=model, by=by.split(","), config=config,
-                        replicates=replicates, seed=seed, title=title, progress=progress, notify=notify)
+    card = run_pipeline(
+        inputs,
+        out,
+        meta=meta,
+        model=model,
+        by=by.split(","),
+        config=config,
+        replicates=replicates,
+        seed=seed,
+        title=title,
+        progress=progress,
+        notify=notify,
+    )
     if not quiet:
-        click.echo(f"{card['n_passages']} passages, {card['n_units']} unit(s) -> {out}/report.html "
-                   f"(profiles.csv, run.json)", err=True)
+        click.echo(
+            f"{card['n_passages']} passages, {card['n_units']} unit(s) -> {out}/report.html (profiles.csv, run.json)",
+            err=True,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -159,7 +159,7 @@ def check_corpus(df: pd.DataFrame, minimums: Minimums = Minimums()) -> list[str]
     short = df.id[(words < minimums.min_words) | (words > minimums.max_words)].tolist()
     if short:
         problems.append(f"passages outside {minimums.min_words}-{minimums.max_words} words: {short[:10]}")
-    for i, row in df.iterrows():
+    for _, row in df.iterrows():
         fns = set(row.functions)
         if fns - set(FUNCTIONS) or set(row.policy_areas) - set(POLICY_AREAS):
             problems.append(f"{row.id}: unknown label")
@@ -175,8 +175,8 @@ def check_corpus(df: pd.DataFrame, minimums: Minimums = Minimums()) -> list[str]
     if not 0.15 <= test_share <= 0.25:
         problems.append(f"test split is {test_share:.0%} of the corpus; expected about 20%")
     ids = df.id.tolist()
-    for a, b, j in near_duplicates(df.text.tolist(), minimums.near_duplicate):
-        problems.append(f"near-duplicates {ids[a]} ~ {ids[b]} (word 5-gram Jaccard {j:.2f})")
+    for ia, ib, jac in near_duplicates(df.text.tolist(), minimums.near_duplicate):
+        problems.append(f"near-duplicates {ids[ia]} ~ {ids[ib]} (word 5-gram Jaccard {jac:.2f})")
     return problems
 
 

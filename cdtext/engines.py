@@ -57,8 +57,9 @@ class DaskPool:
         else:
             # threads are enough for the local cluster: each thread drives its own isolated
             # worker process, and the caller's script is never re-imported
-            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=False,
-                                         dashboard_address=None, memory_limit=0)
+            self._cluster = LocalCluster(
+                n_workers=self.jobs, threads_per_worker=1, processes=False, dashboard_address=None, memory_limit=0
+            )
             self._client = Client(self._cluster)
 
     def run(self, tasks: Iterable[tuple[Any, str, str, dict]]) -> Iterator[tuple[Any, dict[str, Any]]]:
@@ -66,15 +67,14 @@ class DaskPool:
 
         pending = iter(tasks)
         in_flight = as_completed()
-        keys: dict[str, Any] = {}
+        keys: dict[Any, Any] = {}
 
         def submit_next() -> bool:
             try:
                 key, path, doc_id, config = next(pending)
             except StopIteration:
                 return False
-            future = self._client.submit(_isolated, path, doc_id, config, self.timeout, self.memory_limit,
-                                         pure=False)
+            future = self._client.submit(_isolated, path, doc_id, config, self.timeout, self.memory_limit, pure=False)
             keys[future.key] = key
             in_flight.add(future)
             return True
@@ -87,8 +87,12 @@ class DaskPool:
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost Dask worker costs this file only
-                result = {"status": "error", "reason": f"dask task failed: {type(exc).__name__}: {exc}",
-                          "passages": [], "text": ""}
+                result = {
+                    "status": "error",
+                    "reason": f"dask task failed: {type(exc).__name__}: {exc}",
+                    "passages": [],
+                    "text": "",
+                }
             future.release()
             yield key, result
             submit_next()

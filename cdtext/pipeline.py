@@ -32,6 +32,8 @@ class IngestSummary:
     unchanged: int = 0
     counts: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    #: largest resident memory seen in a worker process, bytes (local engine)
+    peak_worker_rss: int = 0
 
     @property
     def processed(self) -> int:
@@ -117,75 +119,77 @@ def ingest(
     table = meta if isinstance(meta, MetaTable) or meta is None else MetaTable.from_csv(meta)
     started = time.monotonic()
     summary = IngestSummary()
-    files = list(iter_files(paths))
-    summary.total = len(files)
     with Store(store) as db:
         known = db.known_files()
         by_hash = db.ok_paths_by_hash()
-        tasks: list[tuple[Any, str, str, dict]] = []
-        info: dict[str, dict[str, Any]] = {}
-        immediate: list[dict[str, Any]] = []
-        for path in files:
-            key = str(path.absolute())
-            given = table.lookup(path) if table is not None else None
-            try:
-                sha = file_sha256(path)
-                size = path.stat().st_size
-            except OSError as exc:
-                immediate.append(
-                    {
-                        "path": key,
-                        "doc_id": "unreadable",
-                        "sha256": "",
-                        "status": "error",
-                        "reason": f"cannot read the file: {exc.strerror or exc}",
-                        "passages": [],
-                    }
-                )
-                continue
-            if not force and key in known and known[key][0] == sha:
-                summary.unchanged += 1
-                if given is not None:
-                    db.update_meta(key, _meta_fields(given))
-                if progress:
-                    progress(key, "unchanged")
-                continue
-            base = {"path": key, "doc_id": sha[:16], "sha256": sha, "size_bytes": size}
-            if sha in by_hash and by_hash[sha] != key:
-                immediate.append(
-                    {
-                        **base,
-                        "status": "duplicate",
-                        "passages": [],
-                        "reason": f"same content as {by_hash[sha]}; its passages are stored once",
-                    }
-                )
-                continue
-            by_hash.setdefault(sha, key)
-            info[key] = {**base, "given": given}
-            tasks.append((key, str(path), sha[:16], cfg.to_dict()))
+        info: dict[str, dict[str, Any]] = {}  # files in flight only
         buffer: list[dict[str, Any]] = []
-        for r in immediate:
-            buffer.append(r)
-            summary.counts[r["status"]] += 1
-            if progress:
-                progress(r["path"], r["status"])
         last_flush = time.monotonic()
+
+        def record(result: dict[str, Any]) -> None:
+            nonlocal buffer, last_flush
+            buffer.append(result)
+            summary.counts[result["status"]] += 1
+            if progress:
+                progress(result["path"], result["status"])
+            if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
+                db.write_results(buffer)
+                buffer, last_flush = [], time.monotonic()
+
+        def tasks() -> Iterator[tuple[Any, str, str, dict]]:
+            """Walk the inputs lazily; settle what needs no worker, yield the rest as tasks."""
+            settings = cfg.to_dict()
+            for path in iter_files(paths):
+                summary.total += 1
+                key = str(path.absolute())
+                given = table.lookup(path) if table is not None else None
+                try:
+                    sha = file_sha256(path)
+                    size = path.stat().st_size
+                except OSError as exc:
+                    record(
+                        {
+                            "path": key,
+                            "doc_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+                            "sha256": "",
+                            "status": "error",
+                            "reason": f"cannot read the file: {exc.strerror or exc}",
+                            "passages": [],
+                        }
+                    )
+                    continue
+                if not force and key in known and known[key][0] == sha:
+                    summary.unchanged += 1
+                    if given is not None:
+                        db.update_meta(key, _meta_fields(given))
+                    if progress:
+                        progress(key, "unchanged")
+                    continue
+                base = {"path": key, "doc_id": sha[:16], "sha256": sha, "size_bytes": size}
+                if sha in by_hash and by_hash[sha] != key:
+                    record(
+                        {
+                            **base,
+                            "status": "duplicate",
+                            "passages": [],
+                            "reason": f"same content as {by_hash[sha]}; its passages are stored once",
+                        }
+                    )
+                    continue
+                by_hash.setdefault(sha, key)
+                info[key] = {**base, "given": given}
+                yield key, str(path), sha[:16], settings
+
         from cdtext.engines import make_pool
 
         with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool:
-            for key, result in pool.run(tasks):
+            for key, result in pool.run(tasks()):
                 entry = info.pop(key)
                 given = entry.pop("given")
                 result.update(entry)
                 _apply_meta(result, given)
-                buffer.append(result)
-                summary.counts[result["status"]] += 1
-                if progress:
-                    progress(key, result["status"])
-                if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
-                    db.write_results(buffer)
-                    buffer, last_flush = [], time.monotonic()
+                record(result)
+            summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
         db.write_results(buffer)
     summary.seconds = time.monotonic() - started
     return summary

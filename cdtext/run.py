@@ -64,8 +64,10 @@ def run(
     t = time.perf_counter()
     summary = ingest(list(inputs), store, meta=meta, config=config, progress=progress)
     timings["ingest"] = time.perf_counter() - t
-    say(f"ingest: {summary.total} file(s), {summary.unchanged} unchanged, "
-        + ", ".join(f"{n} {s}" for s, n in summary.counts.most_common()))
+    say(
+        f"ingest: {summary.total} file(s), {summary.unchanged} unchanged, "
+        + ", ".join(f"{n} {s}" for s, n in summary.counts.most_common())
+    )
 
     t = time.perf_counter()
     clf = Classifier.load(model)
@@ -89,8 +91,17 @@ def run(
     write_table(predictions_only, out / "predictions.parquet")
     write_table(predictions_only, out / "predictions.csv")
     write_table(profiles, out / "profiles.csv")
-    html = render_report(predictions, documents, by=by, title=title, card=clf.card, model_name=clf.name,
-                         store_name=store.name, replicates=replicates, seed=seed)
+    html = render_report(
+        predictions,
+        documents,
+        by=by,
+        title=title,
+        card=clf.card,
+        model_name=clf.name,
+        store_name=store.name,
+        replicates=replicates,
+        seed=seed,
+    )
     with atomic_path(out / "report.html", "w") as fh:
         fh.write(html)
     timings["outputs"] = time.perf_counter() - t
@@ -100,10 +111,18 @@ def run(
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "libraries": library_versions(),
-        "model": {"name": clf.name, "sha256": clf.card.get("sha256", ""),
-                  "training_corpus_sha256": clf.card.get("training_corpus", {}).get("sha256", "")},
-        "settings": {"by": by, "replicates": replicates, "seed": seed,
-                     "ingest": IngestConfig.resolve(config).to_dict(), "meta": str(meta) if meta else None},
+        "model": {
+            "name": clf.name,
+            "sha256": clf.card.get("sha256", ""),
+            "training_corpus_sha256": clf.card.get("training_corpus", {}).get("sha256", ""),
+        },
+        "settings": {
+            "by": by,
+            "replicates": replicates,
+            "seed": seed,
+            "ingest": IngestConfig.resolve(config).to_dict(),
+            "meta": str(meta) if meta else None,
+        },
         "counts": counts,
         "n_passages": int(len(passages)),
         "n_units": int(len(profiles)),

@@ -11,8 +11,15 @@ from cdtext.errors import ConfigError
 from cdtext.labels import FUNCTIONS, POLICY_AREAS
 
 
-def make_unit(city: str, n_docs: int, per_doc: int, anchored: bool, areas: list[int], seed: int = 0,
-              function_areas: dict[int, int] | None = None) -> tuple[list[dict], list[dict]]:
+def make_unit(
+    city: str,
+    n_docs: int,
+    per_doc: int,
+    anchored: bool,
+    areas: list[int],
+    seed: int = 0,
+    function_areas: dict[int, int] | None = None,
+) -> tuple[list[dict], list[dict]]:
     """Passages with confident labels: one function each, anchored or not, one area each.
 
     ``function_areas`` ties each function to its own area (a scattered, incoherent unit).
@@ -21,8 +28,16 @@ def make_unit(city: str, n_docs: int, per_doc: int, anchored: bool, areas: list[
     rows, docs = [], []
     for d in range(n_docs):
         doc_id = f"{city}-{d}"
-        docs.append({"doc_id": doc_id, "path": f"/data/{doc_id}.txt", "city": city, "status": "ok",
-                     "year": 2020 + d % 3, "doc_type": "report"})
+        docs.append(
+            {
+                "doc_id": doc_id,
+                "path": f"/data/{doc_id}.txt",
+                "city": city,
+                "status": "ok",
+                "year": 2020 + d % 3,
+                "doc_type": "report",
+            }
+        )
         for i in range(per_doc):
             f = int(rng.integers(0, 5))
             k = function_areas[f] if function_areas else int(rng.choice(areas))
@@ -55,14 +70,27 @@ def test_known_verdicts() -> None:
     assert out.loc["Scatterville", "theta_hi"] < 0
     assert out.loc["Tiny", "verdict"] == "indeterminate"
     assert out.loc["Tiny", "n_passages"] == 10
-    for col in ("n_documents", "n_passages", "n_diplomacy", "diversity", "theta", "theta_lo", "theta_hi",
-                "anchoring_rate", "concentration", "coherence", "verdict", *(f"share_{f}_lo" for f in FUNCTIONS)):
+    for col in (
+        "n_documents",
+        "n_passages",
+        "n_diplomacy",
+        "diversity",
+        "theta",
+        "theta_lo",
+        "theta_hi",
+        "anchoring_rate",
+        "concentration",
+        "coherence",
+        "verdict",
+        *(f"share_{f}_lo" for f in FUNCTIONS),
+    ):
         assert col in out.columns
 
 
 def test_anchored_but_each_function_has_its_own_priority_is_function_driven() -> None:
-    pred, docs = frames(make_unit("Silos", 25, 6, anchored=True, areas=[], seed=4,
-                                  function_areas={0: 0, 1: 1, 2: 2, 3: 3, 4: 4}))
+    pred, docs = frames(
+        make_unit("Silos", 25, 6, anchored=True, areas=[], seed=4, function_areas={0: 0, 1: 1, 2: 2, 3: 3, 4: 4})
+    )
     out = profile(pred, docs, replicates=300, seed=1).iloc[0]
     assert out.theta_lo > 0
     assert out.coherence < 0.3
@@ -76,7 +104,8 @@ def test_intervals_narrow_with_more_documents() -> None:
     b = profile(*large, replicates=300, seed=3).iloc[0]
     assert (b.theta_hi - b.theta_lo) < (a.theta_hi - a.theta_lo)
     assert (b.share_economic_development_hi - b.share_economic_development_lo) < (
-        a.share_economic_development_hi - a.share_economic_development_lo)
+        a.share_economic_development_hi - a.share_economic_development_lo
+    )
 
 
 def test_classifier_uncertainty_reaches_the_intervals() -> None:
@@ -121,8 +150,10 @@ def test_theta_formula_and_entropies() -> None:
 
 
 def test_compare_and_evidence() -> None:
-    pred, docs = frames(make_unit("A", 10, 4, anchored=True, areas=[0], seed=1),
-                        make_unit("B", 10, 4, anchored=False, areas=[1], seed=2))
+    pred, docs = frames(
+        make_unit("A", 10, 4, anchored=True, areas=[0], seed=1),
+        make_unit("B", 10, 4, anchored=False, areas=[1], seed=2),
+    )
     ranked = compare(profile(pred, docs, replicates=50))
     assert ranked.iloc[0].city == "A" and ranked.rank_theta.tolist() == [1, 2]
     assert ranked.distinctiveness.between(0, 1).all()

@@ -23,8 +23,9 @@ def build(tmp_path: Path, inputs: list[Path]) -> tuple[Path, str]:
         args += ["--meta", str(REPO / "corpus" / "samples-metadata.csv")]
     assert runner.invoke(main, args).exit_code == 0
     out = tmp_path / "report.html"
-    result = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--replicates", "100",
-                                  "--title", "Sample <audit>"])
+    result = runner.invoke(
+        main, ["report", "--store", str(store), "--out", str(out), "--replicates", "100", "--title", "Sample <audit>"]
+    )
     assert result.exit_code == 0, result.output
     return out, out.read_text(encoding="utf-8")
 
@@ -68,10 +69,21 @@ def test_report_renders_in_headless_browser(tmp_path: Path) -> None:
         pytest.skip("no headless browser (chromium) installed; .ci/run installs Debian's chromium")
     out, _ = build(tmp_path, [SAMPLES])
     shot = tmp_path / "shot.png"
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1100,1600",
-           out.as_uri()]
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1100,1600",
+        out.as_uri(),
+    ]
     subprocess.run(cmd, capture_output=True, timeout=120)
     assert shot.exists(), "the browser wrote no screenshot"
     from PIL import Image

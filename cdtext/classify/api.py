@@ -121,23 +121,37 @@ class Classifier:
         return out
 
     def _explain_assigned(self, text: str, fns: list[str], anchored: bool, areas: list[str]) -> dict[str, list[str]]:
-        full = self.explain(text)
         wanted = [*fns, *([ANCHORED] if anchored else []), *areas]
-        return {k: full.get(k, []) for k in wanted}
+        return self._terms(text, wanted)
 
-    def explain(self, text: str) -> dict[str, list[str]]:
-        """For every label, the terms that drove it: indicator phrases found and the model's top terms."""
+    def _terms(self, text: str, labels: Sequence[str]) -> dict[str, list[str]]:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         from cdtext.classify.lexicon import match_phrases
 
         found = match_phrases([text])[0]
         out: dict[str, list[str]] = {}
-        for label in LABELS:
+        for label in labels:
             terms = list(dict.fromkeys(found.get(label, [])))
             if not self.is_lexicon:
-                terms += [t for t in self.model.top_terms(text, label) if t not in terms]
-            if terms:
-                out[label] = terms[:10]
+                model_terms = self.model.top_terms(text, label, k=10)
+                terms += [
+                    t
+                    for t in model_terms
+                    if t not in terms and not all(w in ENGLISH_STOP_WORDS or w.isupper() for w in t.split())
+                ]
+            out[label] = terms[:8]
         return out
+
+    def explain(self, text: str) -> dict[str, list[str]]:
+        """For each label the passage is given, the terms that drove it.
+
+        Terms are the codebook indicator phrases found in the passage (lemmas)
+        followed by the model's strongest features in it (TF-IDF weight times
+        coefficient), without stop words.
+        """
+        row = self.predict([text]).iloc[0]
+        return self._explain_assigned(text, list(row.functions), bool(row.policy_anchored), list(row.policy_areas))
 
 
 def train(corpus: str | Path | None = None, out: str | Path | None = None, **params: Any) -> Classifier:
@@ -160,7 +174,7 @@ def train(corpus: str | Path | None = None, out: str | Path | None = None, **par
     oof_labels = (oof >= model.thresholds_[keep]).astype(np.int8)
     oof_labels[:, len(FUNCTIONS) :] *= oof_labels[:, : len(FUNCTIONS)].any(axis=1)[:, None]
     cross_validated = evaluate_predictions(ytr, oof_labels, oof, n_boot=200)
-    model.oof_proba_ = None  # not needed after training; keeps the file small
+    model.oof_proba_ = None  # type: ignore[assignment]  # not needed after training; keeps the file small
     clf = Classifier(model, name="default")
     yte = label_matrix(test_df)
     proba, labels, _ = clf._proba_and_labels(test_df.text.tolist())

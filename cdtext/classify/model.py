@@ -106,8 +106,13 @@ class PassageClassifier(BaseEstimator):
         H = heads_matrix(Y)
         has_fn = H[:, HEADS.index(ANY)] == 1
         self.vectorizer_ = TfidfVectorizer(
-            ngram_range=(1, self.ngram_max), min_df=self.min_df, max_features=self.max_features,
-            sublinear_tf=True, token_pattern=r"\S+", lowercase=False, dtype=np.float32,
+            ngram_range=(1, self.ngram_max),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
         )
         features = self.vectorizer_.fit_transform(self._lemmas(X))
         n_heads, n_feat = len(HEADS), features.shape[1]
@@ -131,6 +136,7 @@ class PassageClassifier(BaseEstimator):
             proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
             self.oof_proba_[rows, j] = proba
             self.thresholds_[j] = best_threshold(y, proba)
+        self.coef_ = self.coef_.astype(np.float32)  # halves the model file; scores are unchanged to ~1e-6
         self.classes_ = np.array(HEADS)
         return self
 
@@ -163,9 +169,9 @@ class PassageClassifier(BaseEstimator):
         Functions pass their thresholds; anchoring and policy areas only count
         for passages with at least one function.
         """
-        passed = proba >= self.thresholds_
+        passed = np.asarray(proba >= self.thresholds_)
         fn = passed[:, : len(FUNCTIONS)]
-        has_fn = fn.any(axis=1)
+        has_fn = np.asarray(fn.any(axis=1))
         rest = passed[:, len(FUNCTIONS) + 1 :] & has_fn[:, None]
         return np.hstack([fn, rest]).astype(np.int8)
 

@@ -64,8 +64,10 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path
 
     skops_path, card_path = model_paths(path)
     skops_path.parent.mkdir(parents=True, exist_ok=True)
+    import zipfile
+
     with atomic_path(skops_path, "wb") as fh:
-        fh.write(sio.dumps(model))
+        fh.write(sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     full = dict(card)
     full["file"] = skops_path.name
     full["sha256"] = sha256_file(skops_path)
@@ -107,7 +109,9 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
         raise ModelError(f"refusing to load {skops_path}: not a readable skops file ({exc})") from exc
     unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if unknown:
-        raise ModelError(f"refusing to load {skops_path}: it contains types cdtext does not trust: {', '.join(unknown)}")
+        raise ModelError(
+            f"refusing to load {skops_path}: it contains types cdtext does not trust: {', '.join(unknown)}"
+        )
     try:
         model = sio.load(skops_path, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # noqa: BLE001

@@ -50,7 +50,10 @@ def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH
         if incremental:
             s.con.execute("DELETE FROM predictions WHERE passage_id NOT IN (SELECT passage_id FROM passages)")
             s.con.execute("DELETE FROM predictions WHERE model_sha256 IS DISTINCT FROM ?", [sha])
-            todo = "SELECT passage_id, doc_id, text FROM passages WHERE passage_id NOT IN (SELECT passage_id FROM predictions)"
+            todo = (
+                "SELECT passage_id, doc_id, text FROM passages "
+                "WHERE passage_id NOT IN (SELECT passage_id FROM predictions)"
+            )
         else:
             s.con.execute("DELETE FROM predictions")
             todo = "SELECT passage_id, doc_id, text FROM passages"

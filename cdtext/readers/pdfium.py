@@ -92,7 +92,11 @@ def read_pdf_pdfium(path: Path, max_pages: int = 2000) -> Extracted:
     if n_pages > max_pages:
         notes.append(f"only the first {max_pages} of {n_pages} pages were read (max_pages)")
     return Extracted(
-        format="pdf", blocks=tuple(pages_to_blocks(pages)), n_pages=n_pages,
-        title=_meta_text(meta.get("Title")), date=_pdf_date(meta.get("CreationDate")),
-        reason="; ".join(notes), info={"engine": "pdfium"},
+        format="pdf",
+        blocks=tuple(pages_to_blocks(pages)),
+        n_pages=n_pages,
+        title=_meta_text(meta.get("Title")),
+        date=_pdf_date(meta.get("CreationDate")),
+        reason="; ".join(notes),
+        info={"engine": "pdfium"},
     )

@@ -91,14 +91,19 @@ def render_report(
         units.append(d)
     names = [FUNCTION_SHORT[f] for f in FUNCTIONS]
     chart_profiles = charts.function_profiles(
-        [u["label"] for u in units], names,
+        [u["label"] for u in units],
+        names,
         [[u[f"share_{f}"] for f in FUNCTIONS] for u in units],
         [[u[f"share_{f}_lo"] for f in FUNCTIONS] for u in units],
         [[u[f"share_{f}_hi"] for f in FUNCTIONS] for u in units],
     )
-    chart_theta = charts.theta_plot([u["label"] for u in units], [u["theta"] for u in units],
-                                    [u["theta_lo"] for u in units], [u["theta_hi"] for u in units],
-                                    [u["verdict"] for u in units])
+    chart_theta = charts.theta_plot(
+        [u["label"] for u in units],
+        [u["theta"] for u in units],
+        [u["theta_lo"] for u in units],
+        [u["theta_hi"] for u in units],
+        [u["verdict"] for u in units],
+    )
     from cdtext.aggregate import join_predictions
 
     joined = join_predictions(predictions, documents)
@@ -106,14 +111,16 @@ def render_report(
     chart_trend = None
     trend_unit = by[0]
     if "year" in documents.columns and documents["year"].notna().any() and "year" not in by:
-        yearly = profile(predictions, documents, [trend_unit, "year"], replicates=min(replicates, 300), seed=seed,
-                         rule=rule)
+        yearly = profile(
+            predictions, documents, [trend_unit, "year"], replicates=min(replicates, 300), seed=seed, rule=rule
+        )
         yearly = yearly[yearly["year"] != "(unknown)"]
         if yearly["year"].nunique() >= 2:
             series: dict[str, list[tuple[int, float, float, float]]] = {}
             for _, r in yearly.iterrows():
                 series.setdefault(str(r[trend_unit]), []).append(
-                    (int(float(r["year"])), r["theta"], r["theta_lo"], r["theta_hi"]))
+                    (int(float(r["year"])), r["theta"], r["theta_lo"], r["theta_hi"])
+                )
             chart_trend = charts.trend(series)
     ev = evidence(predictions, documents, by, k=evidence_k)
     evidence_units = []
@@ -123,9 +130,15 @@ def render_report(
         for f in FUNCTIONS:
             rows = group[group.function == f]
             passages = [
-                {"text": r.text, "probability": float(r.probability), "file": Path(str(r.path)).name,
-                 "href": _href(str(r.path), r.page), "page": None if pd.isna(r.page) else int(r.page)}
-                for r in rows.itertuples() if float(r.probability) >= 0.5
+                {
+                    "text": r.text,
+                    "probability": float(r.probability),
+                    "file": Path(str(r.path)).name,
+                    "href": _href(str(r.path), r.page),
+                    "page": None if pd.isna(r.page) else int(r.page),
+                }
+                for r in rows.itertuples()
+                if float(r.probability) >= 0.5
             ]
             if passages:
                 functions.append({"name": FUNCTION_NAMES[f], "passages": passages})
@@ -134,10 +147,24 @@ def render_report(
     template = env.get_template("template.html")
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
     return template.render(
-        title=title, version=__version__,
-        store_name=store_name, n_documents=len(documents), n_ok=n_ok, n_passages=len(predictions),
-        by_label=" × ".join(by), model_name=model_name, units=units, rule=rule, replicates=replicates,
-        chart_profiles=chart_profiles, chart_theta=chart_theta, chart_heatmap=chart_heatmap,
-        chart_trend=chart_trend, trend_unit=trend_unit, evidence=evidence_units,
-        card=_card_summary(card or {}), fmt=_fmt, pct=_pct,
+        title=title,
+        version=__version__,
+        store_name=store_name,
+        n_documents=len(documents),
+        n_ok=n_ok,
+        n_passages=len(predictions),
+        by_label=" × ".join(by),
+        model_name=model_name,
+        units=units,
+        rule=rule,
+        replicates=replicates,
+        chart_profiles=chart_profiles,
+        chart_theta=chart_theta,
+        chart_heatmap=chart_heatmap,
+        chart_trend=chart_trend,
+        trend_unit=trend_unit,
+        evidence=evidence_units,
+        card=_card_summary(card or {}),
+        fmt=_fmt,
+        pct=_pct,
     )

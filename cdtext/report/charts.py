@@ -23,44 +23,60 @@ def _ok(x: float) -> bool:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
-def function_profiles(units: Sequence[str], functions: Sequence[str], shares: Sequence[Sequence[float]],
-                      lows: Sequence[Sequence[float]], highs: Sequence[Sequence[float]]) -> Markup:
+def function_profiles(
+    units: Sequence[str],
+    functions: Sequence[str],
+    shares: Sequence[Sequence[float]],
+    lows: Sequence[Sequence[float]],
+    highs: Sequence[Sequence[float]],
+) -> Markup:
     """Grouped horizontal bars: each unit's share of each function, with 95 % whiskers."""
     bar_h, gap, label_w, width = 11, 10, 170, 720
     plot_w = width - label_w - 60
     group_h = len(functions) * bar_h + gap
     height = 40 + len(units) * group_h + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="Function profiles with 95% intervals" style="{FONT};font-size:11px">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Function profiles with 95% intervals" style="{FONT};font-size:11px">'
+    ]
     for t in range(0, 101, 20):
         x = label_w + plot_w * t / 100
         parts.append(f'<line x1="{_num(x)}" y1="30" x2="{_num(x)}" y2="{height - 25}" stroke="#ddd"/>')
         parts.append(f'<text x="{_num(x)}" y="{height - 10}" text-anchor="middle" fill="#555">{t}%</text>')
-    legend_x = 10
+    legend_x = 10.0
     for i, f in enumerate(functions):
-        parts.append(f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{PALETTE[i % 5]}"/>'
-                     f'<text x="{legend_x + 14}" y="15">{escape(f)}</text>')
+        parts.append(
+            f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{PALETTE[i % 5]}"/>'
+            f'<text x="{legend_x + 14}" y="15">{escape(f)}</text>'
+        )
         legend_x += 24 + 6.2 * len(f)
     for u, unit in enumerate(units):
         top = 36 + u * group_h
-        parts.append(f'<text x="{label_w - 8}" y="{top + group_h / 2}" text-anchor="end" '
-                     f'font-weight="600">{escape(str(unit))}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{top + group_h / 2}" text-anchor="end" '
+            f'font-weight="600">{escape(str(unit))}</text>'
+        )
         for i in range(len(functions)):
             y = top + i * bar_h
             s = shares[u][i] if _ok(shares[u][i]) else 0.0
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{_num(plot_w * s)}" height="{bar_h - 2}" '
-                         f'fill="{PALETTE[i % 5]}"><title>{escape(functions[i])}: {s:.0%}</title></rect>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y}" width="{_num(plot_w * s)}" height="{bar_h - 2}" '
+                f'fill="{PALETTE[i % 5]}"><title>{escape(functions[i])}: {s:.0%}</title></rect>'
+            )
             lo, hi = lows[u][i], highs[u][i]
             if _ok(lo) and _ok(hi):
                 cy = y + (bar_h - 2) / 2
-                parts.append(f'<line x1="{_num(label_w + plot_w * lo)}" y1="{_num(cy)}" '
-                             f'x2="{_num(label_w + plot_w * hi)}" y2="{_num(cy)}" stroke="#222" stroke-width="1.2"/>')
+                parts.append(
+                    f'<line x1="{_num(label_w + plot_w * lo)}" y1="{_num(cy)}" '
+                    f'x2="{_num(label_w + plot_w * hi)}" y2="{_num(cy)}" stroke="#222" stroke-width="1.2"/>'
+                )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def theta_plot(units: Sequence[str], theta: Sequence[float], lo: Sequence[float], hi: Sequence[float],
-               verdicts: Sequence[str]) -> Markup:
+def theta_plot(
+    units: Sequence[str], theta: Sequence[float], lo: Sequence[float], hi: Sequence[float], verdicts: Sequence[str]
+) -> Markup:
     """Dot-and-whisker of θ (log-odds of anchoring) per unit, with the boundary at 0."""
     row_h, label_w, width = 24, 170, 720
     height = 40 + len(units) * row_h + 30
@@ -72,14 +88,15 @@ def theta_plot(units: Sequence[str], theta: Sequence[float], lo: Sequence[float]
         return label_w + plot_w * (v + span) / (2 * span)
 
     colours = {"policy-driven": "#00798c", "function-driven": "#d1495b", "indeterminate": "#888"}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="Policy anchoring theta per unit" style="{FONT};font-size:11px">',
-             f'<line x1="{_num(x(0))}" y1="20" x2="{_num(x(0))}" y2="{height - 25}" stroke="#999" '
-             f'stroke-dasharray="4 3"/>',
-             f'<text x="{_num(x(-span / 2))}" y="14" text-anchor="middle" fill="#d1495b">← more unanchored '
-             f'(function-driven)</text>',
-             f'<text x="{_num(x(span / 2))}" y="14" text-anchor="middle" fill="#00798c">more anchored '
-             f'(policy-driven) →</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Policy anchoring theta per unit" style="{FONT};font-size:11px">',
+        f'<line x1="{_num(x(0))}" y1="20" x2="{_num(x(0))}" y2="{height - 25}" stroke="#999" stroke-dasharray="4 3"/>',
+        f'<text x="{_num(x(-span / 2))}" y="14" text-anchor="middle" fill="#d1495b">← more unanchored '
+        f"(function-driven)</text>",
+        f'<text x="{_num(x(span / 2))}" y="14" text-anchor="middle" fill="#00798c">more anchored '
+        f"(policy-driven) →</text>",
+    ]
     for tick in range(-int(span), int(span) + 1):
         parts.append(f'<text x="{_num(x(tick))}" y="{height - 10}" text-anchor="middle" fill="#555">{tick}</text>')
     for i, unit in enumerate(units):
@@ -87,11 +104,14 @@ def theta_plot(units: Sequence[str], theta: Sequence[float], lo: Sequence[float]
         c = colours.get(verdicts[i], "#888")
         parts.append(f'<text x="{label_w - 8}" y="{y + 4}" text-anchor="end">{escape(str(unit))}</text>')
         if _ok(lo[i]) and _ok(hi[i]):
-            parts.append(f'<line x1="{_num(x(lo[i]))}" y1="{y}" x2="{_num(x(hi[i]))}" y2="{y}" stroke="{c}" '
-                         f'stroke-width="2"/>')
+            parts.append(
+                f'<line x1="{_num(x(lo[i]))}" y1="{y}" x2="{_num(x(hi[i]))}" y2="{y}" stroke="{c}" stroke-width="2"/>'
+            )
         if _ok(theta[i]):
-            parts.append(f'<circle cx="{_num(x(theta[i]))}" cy="{y}" r="5" fill="{c}"><title>θ = {theta[i]:.2f}'
-                         f' ({escape(verdicts[i])})</title></circle>')
+            parts.append(
+                f'<circle cx="{_num(x(theta[i]))}" cy="{y}" r="5" fill="{c}"><title>θ = {theta[i]:.2f}'
+                f" ({escape(verdicts[i])})</title></circle>"
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -103,8 +123,10 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
     height = head_h + cell_h * len(rows) + 10
     total = sum(sum(r) for r in values) or 1.0
     peak = max((v for r in values for v in r), default=0.0) or 1.0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="Function by policy area heat map" style="{FONT};font-size:11px">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Function by policy area heat map" style="{FONT};font-size:11px">'
+    ]
     for j, c in enumerate(cols):
         cx = label_w + j * cell_w + cell_w / 2
         parts.append(f'<text transform="translate({_num(cx)},{head_h - 6}) rotate(-40)">{escape(c)}</text>')
@@ -115,12 +137,16 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
             v = values[i][j]
             alpha = 0.06 + 0.94 * (v / peak)
             share = v / total
-            parts.append(f'<rect x="{label_w + j * cell_w}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                         f'fill="rgba(27,108,168,{alpha:.2f})"><title>{escape(r)} × {escape(cols[j])}: '
-                         f'{share:.1%}</title></rect>')
+            parts.append(
+                f'<rect x="{label_w + j * cell_w}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="rgba(27,108,168,{alpha:.2f})"><title>{escape(r)} × {escape(cols[j])}: '
+                f"{share:.1%}</title></rect>"
+            )
             text_fill = "#fff" if alpha > 0.55 else "#222"
-            parts.append(f'<text x="{_num(label_w + j * cell_w + cell_w / 2 - 1)}" y="{y + cell_h / 2 + 4}" '
-                         f'text-anchor="middle" fill="{text_fill}">{share:.0%}</text>')
+            parts.append(
+                f'<text x="{_num(label_w + j * cell_w + cell_w / 2 - 1)}" y="{y + cell_h / 2 + 4}" '
+                f'text-anchor="middle" fill="{text_fill}">{share:.0%}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -141,10 +167,12 @@ def trend(series: dict[str, list[tuple[int, float, float, float]]]) -> Markup:
     def py(v: float) -> float:
         return 20 + (height - bottom - 20) * (span - v) / (2 * span)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="Theta by year" style="{FONT};font-size:11px">',
-             f'<line x1="{left}" y1="{_num(py(0))}" x2="{width - 140}" y2="{_num(py(0))}" stroke="#999" '
-             f'stroke-dasharray="4 3"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Theta by year" style="{FONT};font-size:11px">',
+        f'<line x1="{left}" y1="{_num(py(0))}" x2="{width - 140}" y2="{_num(py(0))}" stroke="#999" '
+        f'stroke-dasharray="4 3"/>',
+    ]
     for yr in years:
         parts.append(f'<text x="{_num(px(yr))}" y="{height - 15}" text-anchor="middle">{yr}</text>')
     for tick in range(-int(span), int(span) + 1):
@@ -157,13 +185,16 @@ def trend(series: dict[str, list[tuple[int, float, float, float]]]) -> Markup:
             parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2"/>')
         for y, t, lo, hi in pts:
             if _ok(lo) and _ok(hi):
-                parts.append(f'<line x1="{_num(px(y))}" y1="{_num(py(lo))}" x2="{_num(px(y))}" y2="{_num(py(hi))}" '
-                             f'stroke="{c}" stroke-opacity="0.5"/>')
+                parts.append(
+                    f'<line x1="{_num(px(y))}" y1="{_num(py(lo))}" x2="{_num(px(y))}" y2="{_num(py(hi))}" '
+                    f'stroke="{c}" stroke-opacity="0.5"/>'
+                )
             if _ok(t):
                 parts.append(f'<circle cx="{_num(px(y))}" cy="{_num(py(t))}" r="3.5" fill="{c}"/>')
         last = pts[-1]
         if _ok(last[1]):
-            parts.append(f'<text x="{_num(px(last[0]) + 8)}" y="{_num(py(last[1]) + 4)}" fill="{c}">'
-                         f'{escape(str(unit))}</text>')
+            parts.append(
+                f'<text x="{_num(px(last[0]) + 8)}" y="{_num(py(last[1]) + 4)}" fill="{c}">{escape(str(unit))}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))
