@@ -24,6 +24,7 @@ import pdfplumber
 
 from cdtext.errors import ExtractionError
 from cdtext.readers.pdf import read_pdf
+from cdtext.readers.pdfium import read_pdf_pdfium
 from cdtext.segment import segment
 from cdtext.synth import flow_report, write_pdf
 
@@ -67,6 +68,12 @@ def cdtext_reader(path: Path) -> tuple[int, str]:
     return extracted.n_pages or 0, text
 
 
+def cdtext_pdfium(path: Path) -> tuple[int, str]:
+    extracted = read_pdf_pdfium(path)
+    text, _ = segment(extracted.blocks, "bench")
+    return extracted.n_pages or 0, text
+
+
 def pdftotext(path: Path) -> tuple[int, str]:
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return out.count("\f") or 1, out
@@ -81,10 +88,12 @@ def agreement(ours: str, ref: str, n: int = 4) -> float:
 
 
 def readable(paths: list[Path]) -> list[Path]:
+    """Files both backends can read (so every reader is timed on the same pages)."""
     ok = []
     for p in paths:
         try:
             read_pdf(p)
+            read_pdf_pdfium(p)
             ok.append(p)
         except ExtractionError:
             pass
@@ -100,7 +109,11 @@ def main() -> None:
     if REALWORLD.exists():
         files += sorted(p for p in REALWORLD.rglob("*.pdf"))
     files = readable(files)
-    readers = {"plain pdfplumber extract_text() loop (baseline)": plain_loop, "cdtext (pdfplumber)": cdtext_reader}
+    readers = {
+        "plain pdfplumber extract_text() loop (baseline)": plain_loop,
+        "cdtext (pdfplumber)": cdtext_reader,
+        "cdtext (pdfium)": cdtext_pdfium,
+    }
     if shutil.which("pdftotext"):
         readers["pdftotext"] = pdftotext
     print(f"{len(files)} PDF files; best of {args.rounds} rounds; Python {sys.version.split()[0]}")

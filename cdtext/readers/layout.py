@@ -92,20 +92,28 @@ def find_gutters(
     """
     if len(words) < 20:
         return []
-    cover: Counter[int] = Counter()
-    for w in words:
-        for b in range(int(w.x0 // bin_width), int(w.x1 // bin_width) + 1):
-            cover[b] += 1
-    typical = median(cover.values())
-    limit = 0.2 * typical
-    lo, hi = min(cover), max(cover)
+    import numpy as np
+
+    lo_bins = np.array([int(w.x0 // bin_width) for w in words])
+    hi_bins = np.array([int(w.x1 // bin_width) for w in words])
+    lo_bins = np.maximum(lo_bins, 0)
+    hi_bins = np.maximum(hi_bins, lo_bins)
+    n_bins = int(hi_bins.max()) + 2
+    diff = np.zeros(n_bins + 1, dtype=np.int64)
+    np.add.at(diff, lo_bins, 1)
+    np.add.at(diff, hi_bins + 1, -1)
+    cover = np.cumsum(diff)[:n_bins]
+    used = np.flatnonzero(cover)
+    lo, hi = int(used.min()), int(used.max())
+    limit = 0.2 * float(np.median(cover[used]))
+    empty = cover <= limit
     gutters: list[tuple[float, float]] = []
     start: int | None = None
     for b in range(lo + 1, hi + 1):
-        empty = cover.get(b, 0) <= limit and b < hi
-        if empty and start is None:
+        is_empty = bool(empty[b]) and b < hi
+        if is_empty and start is None:
             start = b
-        elif not empty and start is not None:
+        elif not is_empty and start is not None:
             if (b - start) * bin_width >= min_width:
                 gutters.append((start * bin_width, b * bin_width))
             start = None

@@ -28,24 +28,29 @@ def _page_words(textpage, page_height: float) -> list[Word]:  # type: ignore[no-
     text = textpage.get_text_range()
     handle = textpage.raw
     box = raw.FS_RECTF()  # loose (font-height) boxes: every glyph of a line shares top and bottom
+    loose_box, font_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize  # hot loop: bind once
     words: list[Word] = []
+    append = words.append
     n_chars = textpage.count_chars()
     for m in _WORD.finditer(text):
-        token = m.group().replace("\ufffe", "-")
-        if token == "-":
-            continue
-        first, last = m.start(), m.end() - 1
+        first, last = m.span()
+        last -= 1
         if last >= n_chars:
             continue
-        raw.FPDFText_GetLooseCharBox(handle, first, box)
+        token = m.group()
+        if "\ufffe" in token:
+            token = token.replace("\ufffe", "-")
+            if token == "-":
+                continue
+        loose_box(handle, first, box)
         x0, y_top, y_bottom = box.left, box.top, box.bottom
-        raw.FPDFText_GetLooseCharBox(handle, last, box)
+        loose_box(handle, last, box)
         x1 = box.right
-        size = raw.FPDFText_GetFontSize(handle, first) or (y_top - y_bottom)
+        size = font_size(handle, first) or (y_top - y_bottom)
         if x1 <= x0:
             x1 = x0 + max(size * 0.5 * len(token), 1.0)
         # PDF y grows upwards; the layout code wants "top" growing downwards
-        words.append(Word(x0, x1, page_height - y_top, page_height - y_bottom, token, float(size)))
+        append(Word(x0, x1, page_height - y_top, page_height - y_bottom, token, size))
     return words
 
 

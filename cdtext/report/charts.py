@@ -49,7 +49,7 @@ def function_profiles(
             f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{PALETTE[i % 5]}"/>'
             f'<text x="{legend_x + 14}" y="15">{escape(f)}</text>'
         )
-        legend_x += 24 + 6.2 * len(f)
+        legend_x += 28 + 6.6 * len(f)
     for u, unit in enumerate(units):
         top = 36 + u * group_h
         parts.append(
