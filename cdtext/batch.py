@@ -74,6 +74,7 @@ class WorkerPool:
 
     def _start(self) -> _Slot:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env.pop("CMAP_PATH", None)  # pdfminer must load CMaps only from its own package
         quiet = log.isEnabledFor(logging.DEBUG) is False
         proc = subprocess.Popen(
             [sys.executable, "-m", "cdtext.worker", str(self.memory_limit)],
@@ -214,6 +215,8 @@ class WorkerPool:
                     )
                 if result is None:
                     continue
+                result["seconds"] = round(now - slot.started, 3)
+                result["worker_peak_mb"] = round(slot.peak_rss / 2**20, 1)
                 slot.task = None
                 slot.done += 1
                 if dead or slot.done >= TASKS_PER_WORKER:

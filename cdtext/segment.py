@@ -1,7 +1,8 @@
 """Blocks -> document text and passages.
 
 A passage is one paragraph or list item. Headings are not passages: each
-passage carries the nearest heading above it as ``heading``. Fragments under
+passage carries the nearest heading above it as ``heading`` (headings with no
+text after them are kept as passages, so nothing is lost). Fragments under
 ``min_words`` merge with a neighbour in the same section; passages over
 ``max_words`` split at sentence boundaries (spaCy sentencizer, built once).
 
@@ -60,12 +61,17 @@ def blocks_to_text(blocks: Iterable[Block]) -> tuple[str, list[tuple[Block, int,
 
 
 def _sections(spans: Sequence[tuple[Block, int, int]]) -> list[list[_Span]]:
-    """Group non-heading blocks into runs that share the heading above them."""
+    """Group non-heading blocks into runs that share the heading above them.
+
+    Headings with no body text after them anywhere (the end of a document, or a
+    document made of headings only) are kept as text, so nothing is lost.
+    """
+    last_body = max((i for i, (b, _, _) in enumerate(spans) if b.kind != "heading"), default=-1)
     sections: list[list[_Span]] = []
     current: list[_Span] = []
     heading: str | None = None
-    for block, start, end in spans:
-        if block.kind == "heading":
+    for i, (block, start, end) in enumerate(spans):
+        if block.kind == "heading" and i < last_body:
             if current:
                 sections.append(current)
                 current = []

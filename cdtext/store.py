@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS documents (
     title VARCHAR,
     meta_source VARCHAR,
     extra VARCHAR,
+    seconds DOUBLE,
+    worker_peak_mb DOUBLE,
     ingested_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS texts (
@@ -76,9 +78,13 @@ DOCUMENT_COLUMNS = (
     "title",
     "meta_source",
     "extra",
+    "seconds",
+    "worker_peak_mb",
     "ingested_at",
 )
 PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
+#: columns added after the first release: (table, column, type)
+MIGRATIONS = (("documents", "seconds", "DOUBLE"), ("documents", "worker_peak_mb", "DOUBLE"))
 TABLES = ("documents", "passages", "texts", "predictions")
 
 
@@ -99,6 +105,8 @@ class Store:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         if not read_only:
             self.con.execute(SCHEMA)
+            for table, column, kind in MIGRATIONS:  # stores made by older versions gain new columns
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
     def close(self) -> None:
         self.con.close()
@@ -190,20 +198,21 @@ class Store:
             con.unregister("_paths")
             doc_df = pd.DataFrame(docs, columns=list(DOCUMENT_COLUMNS))
             con.register("_docs", doc_df)
-            con.execute(f"INSERT INTO documents SELECT {', '.join(DOCUMENT_COLUMNS)} FROM _docs")
+            doc_cols = ", ".join(DOCUMENT_COLUMNS)
+            con.execute(f"INSERT INTO documents ({doc_cols}) SELECT {doc_cols} FROM _docs")
             con.unregister("_docs")
             if texts:
                 text_df = pd.DataFrame(texts, columns=["doc_id", "text"]).drop_duplicates("doc_id")
                 con.register("_texts", text_df)
                 con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
-                con.execute("INSERT INTO texts SELECT doc_id, text FROM _texts")
+                con.execute("INSERT INTO texts (doc_id, text) SELECT doc_id, text FROM _texts")
                 con.unregister("_texts")
             if passages:
                 p_df = pd.DataFrame(passages, columns=list(PASSAGE_COLUMNS)).drop_duplicates("passage_id")
                 con.register("_passages", p_df)
                 con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
                 cols = ", ".join(f'"{c}"' for c in PASSAGE_COLUMNS)
-                con.execute(f"INSERT INTO passages SELECT {cols} FROM _passages")
+                con.execute(f"INSERT INTO passages ({cols}) SELECT {cols} FROM _passages")
                 con.unregister("_passages")
             con.execute("COMMIT")
         except Exception:
@@ -309,7 +318,7 @@ def write_predictions(store: Store, frame: pd.DataFrame) -> None:
     try:
         con.register("_pred", frame)
         con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
-        con.execute(f"INSERT INTO predictions SELECT {', '.join(cols)} FROM _pred")
+        con.execute(f"INSERT INTO predictions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _pred")
         con.unregister("_pred")
         con.execute("COMMIT")
     except Exception:

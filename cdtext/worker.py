@@ -29,8 +29,47 @@ def limit_memory(limit_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, hard))
 
 
+def harden_pdfminer() -> None:
+    """Make pdfminer's CMap loading depend on nothing an input or the environment controls.
+
+    pdfminer reads CMaps from ``$CMAP_PATH`` or its own package folder and
+    takes the CMap name from the PDF. The variable is dropped, and names that
+    could point outside a folder (path separators, ``..``, NUL) are refused
+    before pdfminer sees them (defence in depth for CVE-2025-64512).
+    """
+    os.environ.pop("CMAP_PATH", None)
+    try:
+        from pdfminer.cmapdb import CMapDB
+    except ImportError:  # pragma: no cover - pdfminer is a dependency
+        return
+    original = CMapDB.__dict__["_load_data"].__func__
+    if getattr(original, "_cdtext_guarded", False):
+        return
+
+    def guarded(cls: Any, name: str) -> Any:
+        if any(bad in name for bad in ("/", "\\", "..", "\0")) or os.path.isabs(name):
+            raise CMapDB.CMapNotFound(name)
+        return original(cls, name)
+
+    guarded._cdtext_guarded = True  # type: ignore[attr-defined]
+    CMapDB._load_data = classmethod(guarded)  # type: ignore[method-assign, assignment]
+
+
 def _failure(status: str, reason: str) -> dict[str, Any]:
     return {"status": status, "reason": reason, "passages": [], "text": ""}
+
+
+def _is_memory_failure(exc: BaseException) -> bool:
+    """A wrapped MemoryError, or a decompressor that could not allocate its buffer."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MemoryError) or "unable to allocate" in str(current).lower():
+            return True
+        inner = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = inner or current.__cause__ or current.__context__
+    return False
 
 
 def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +141,8 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
         return _failure("error", "structure nested too deeply to read (recursion limit)")
     except Exception as exc:  # noqa: BLE001 - the worker boundary: any reader failure is a status
         log.debug("reader failed on %s:\n%s", path, traceback.format_exc())
+        if _is_memory_failure(exc):
+            return _failure("oom", f"ran out of memory (limit {cfg.memory_limit // 2**20} MiB): {str(exc)[:200]}")
         return _failure("error", f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
@@ -119,6 +160,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     memory_limit = int(sys.argv[1]) if len(sys.argv) > 1 else 2 * 1024**3
     limit_memory(memory_limit)
+    harden_pdfminer()
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr

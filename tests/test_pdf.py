@@ -116,4 +116,4 @@ def test_truncated_pdf_is_an_error(tmp_path: Path, read_pdf) -> None:
 def test_encrypted_realworld_pdf(realworld: Path, read_pdf) -> None:
     with pytest.raises(ExtractionError) as info:
         read_pdf(realworld / "pdfplumber_tests" / "password-example.pdf")
-    assert info.value.status == "encrypted"
+    assert info.value.status == "password_required"

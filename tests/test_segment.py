@@ -31,6 +31,11 @@ def test_trailing_fragment_merges_backwards() -> None:
     assert len(passages) == 1 and passages[0].text.endswith("God bless.")
 
 
+def test_document_of_headings_only_keeps_its_text() -> None:
+    _, passages = segment([Block("HACKEM MUCHE", "heading")], "d")
+    assert [p.text for p in passages] == ["HACKEM MUCHE"]
+
+
 def test_fragment_does_not_cross_heading() -> None:
     _, passages = segment([Block(words(20)), Block("Next", "heading"), Block("Short one.")], "d")
     assert len(passages) == 2 and passages[1].heading == "Next"
@@ -80,5 +85,8 @@ def test_passages_come_from_source_in_order(blocks: list[Block]) -> None:
         assert normalise_space(text[p.start : p.end]) == p.text
         assert p.n_words == len(p.text.split())
         last_end = p.end
-    body_words = sum(len(b.text.split()) for b in blocks if b.kind != "heading")
+    kinds = [b.kind for b in blocks if b.text.split()]
+    last_body = max((i for i, k in enumerate(kinds) if k != "heading"), default=-1)
+    kept = [b for b in blocks if b.text.split()]
+    body_words = sum(len(b.text.split()) for i, b in enumerate(kept) if b.kind != "heading" or i > last_body)
     assert sum(p.n_words for p in passages) == body_words, "no text is lost or duplicated"

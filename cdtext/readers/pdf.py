@@ -74,7 +74,9 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     except PdfminerException as exc:
         inner = exc.args[0] if exc.args else exc
         if isinstance(inner, PDFPasswordIncorrect):
-            raise ExtractionError("encrypted", "encrypted: a password is needed to open it") from exc
+            raise ExtractionError(
+                "password_required", "encrypted with a user password; cdtext cannot read it without the password"
+            ) from exc
         if isinstance(inner, PDFEncryptionError):
             raise ExtractionError("encrypted", f"encrypted with an unsupported method: {inner}") from exc
         if isinstance(inner, PDFSyntaxError):

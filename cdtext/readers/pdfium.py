@@ -63,7 +63,9 @@ def read_pdf_pdfium(path: Path, max_pages: int = 2000) -> Extracted:
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
-            raise ExtractionError("encrypted", "encrypted: a password is needed to open it") from exc
+            raise ExtractionError(
+                "password_required", "encrypted with a user password; cdtext cannot read it without the password"
+            ) from exc
         raise ExtractionError("error", f"not a readable PDF: {message}") from exc
     try:
         n_pages = len(pdf)
