@@ -108,6 +108,9 @@ def make_config(
     pdf_engine: str | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    max_size_mib: int | None = None,
+    max_chars: int | None = None,
+    max_passages: int | None = None,
 ) -> Any:
     """The one place where CLI options become an IngestConfig."""
     from cdtext.config import MIB, IngestConfig
@@ -120,6 +123,9 @@ def make_config(
         pdf_engine=pdf_engine,
         engine=engine,
         scheduler=scheduler,
+        max_bytes=max_size_mib * MIB if max_size_mib else None,
+        max_chars=max_chars,
+        max_passages=max_passages,
         memory_limit=memory_mib * MIB if memory_mib else None,
     )
 
