@@ -87,6 +87,25 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "--max-pages", type=click.IntRange(min=1), default=None, help="PDF pages read per document [default: 2000]."
         ),
         click.option(
+            "--max-size",
+            "max_size_mib",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Files larger than this many MiB are not read (status too_large) [default: 200].",
+        ),
+        click.option(
+            "--max-chars",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Characters of text kept per document [default: 5000000].",
+        ),
+        click.option(
+            "--max-passages",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Passages kept per document [default: 20000].",
+        ),
+        click.option(
             "--meta",
             type=click.Path(exists=True, dir_okay=False),
             default=None,

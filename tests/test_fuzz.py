@@ -20,12 +20,35 @@ from cdtext.types import STATUSES
 
 from .conftest import SAMPLES
 
-HTML_PIECES = st.sampled_from([
-    b"<html>", b"</html>", b"<body>", b"<p>", b"</p>", b"<div hidden>", b"<script>", b"</script>", b"<li>",
-    b"<meta charset='utf-8'>", b"<meta charset='latin-1'>", b"<!DOCTYPE html [<!ENTITY a 'b'>]>", b"&a;",
-    b"\xef\xbb\xbf", b"\xff\xfe", b"\x00", b"caf\xc3\xa9 ", b"caf\xe9 ", b"The mayor met the consul. ",
-    b"<h1>Title</h1>", b"<nav>menu</nav>", b"<![CDATA[x]]>", b"<!-- c -->", b"\r\n", b"<",
-])
+HTML_PIECES = st.sampled_from(
+    [
+        b"<html>",
+        b"</html>",
+        b"<body>",
+        b"<p>",
+        b"</p>",
+        b"<div hidden>",
+        b"<script>",
+        b"</script>",
+        b"<li>",
+        b"<meta charset='utf-8'>",
+        b"<meta charset='latin-1'>",
+        b"<!DOCTYPE html [<!ENTITY a 'b'>]>",
+        b"&a;",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\x00",
+        b"caf\xc3\xa9 ",
+        b"caf\xe9 ",
+        b"The mayor met the consul. ",
+        b"<h1>Title</h1>",
+        b"<nav>menu</nav>",
+        b"<![CDATA[x]]>",
+        b"<!-- c -->",
+        b"\r\n",
+        b"<",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

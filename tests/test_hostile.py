@@ -118,8 +118,15 @@ def test_hostile_file_names_are_safe_in_outputs(tmp_path: Path) -> None:
     on_disk = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert names == on_disk, "every input, whatever its name, is recorded exactly once"
     assert sorted(p.name for p in run_dir.iterdir()) == sorted(
-        ["cdtext.duckdb", "passages.parquet", "predictions.parquet", "predictions.csv", "profiles.csv",
-         "report.html", "run.json"]
+        [
+            "cdtext.duckdb",
+            "passages.parquet",
+            "predictions.parquet",
+            "predictions.csv",
+            "profiles.csv",
+            "report.html",
+            "run.json",
+        ]
     ), "no output file is named after an input"
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
