@@ -14,13 +14,14 @@ from typing import Any
 
 from cdtext.config import IngestConfig
 from cdtext.errors import CdtextError
+from cdtext.hashing import file_sha256
 from cdtext.meta import DocMeta, MetaTable
 from cdtext.store import Store
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, str], None]
-FLUSH_EVERY = 25
+FLUSH_EVERY = 100
 FLUSH_SECONDS = 2.0
 
 
@@ -63,14 +64,6 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
         else:
             raise CdtextError(f"no such file or folder: {raw}")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:

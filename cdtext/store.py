@@ -100,7 +100,10 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            # a bounded buffer pool keeps the parent's memory flat however large the store grows
+            self.con = duckdb.connect(
+                str(self.path), read_only=read_only, config={"memory_limit": "256MB", "threads": 1}
+            )
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         if not read_only:

@@ -11,7 +11,6 @@ missing, and a file that contains any type outside :data:`TRUSTED_TYPES`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cdtext.errors import ModelError
+from cdtext.hashing import file_sha256
 
 #: types a cdtext model file may contain beyond skops' defaults (numpy, scikit-learn)
 TRUSTED_TYPES = ("cdtext.classify.model.PassageClassifier",)
@@ -36,14 +36,6 @@ def model_paths(path: str | Path) -> tuple[Path, Path]:
             name = name[: -len(suffix)]
     base = p.with_name(name)
     return base.with_name(name + MODEL_SUFFIX), base.with_name(name + CARD_SUFFIX)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -70,7 +62,7 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path
         fh.write(sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
     full = dict(card)
     full["file"] = skops_path.name
-    full["sha256"] = sha256_file(skops_path)
+    full["sha256"] = file_sha256(skops_path)
     full.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     full["libraries"] = library_versions()
     with atomic_path(card_path, "w") as fh:
@@ -97,7 +89,7 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
     if not skops_path.exists():
         raise ModelError(f"model file not found: {skops_path}")
     card = read_card(path)
-    actual = sha256_file(skops_path)
+    actual = file_sha256(skops_path)
     if card.get("sha256") != actual:
         raise ModelError(
             f"refusing to load {skops_path}: its SHA-256 ({actual[:12]}…) does not match the card "

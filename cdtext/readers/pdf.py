@@ -104,10 +104,31 @@ def read_pdf(path: Path, max_pages: int = 2000) -> Extracted:
                 page.close()
     if n_pages == 0:
         raise ExtractionError("empty", "the PDF has no pages")
+    return pages_to_extracted(
+        pages,
+        n_pages,
+        max_pages,
+        empty_pages,
+        title=_meta_text(info.get("Title")),
+        date=_pdf_date(info.get("CreationDate")),
+        info={"producer": _meta_text(info.get("Producer"))},
+    )
+
+
+def pages_to_extracted(
+    pages: list[tuple[int, float, list[Word]]],
+    n_pages: int,
+    max_pages: int,
+    empty_pages: int,
+    *,
+    title: str | None,
+    date: str | None,
+    info: dict,
+) -> Extracted:
+    """Both PDF backends end here: status for text-less files, layout, notes on skipped pages."""
     read = min(n_pages, max_pages)
     if empty_pages == read:
         raise ExtractionError("no_text", f"no text layer on any of its {n_pages} page(s): scanned, needs OCR")
-    blocks = pages_to_blocks(pages)
     notes = []
     if empty_pages:
         notes.append(f"{empty_pages} of {read} pages have no text layer (scanned, needs OCR)")
@@ -115,10 +136,10 @@ def read_pdf(path: Path, max_pages: int = 2000) -> Extracted:
         notes.append(f"only the first {max_pages} of {n_pages} pages were read (max_pages)")
     return Extracted(
         format="pdf",
-        blocks=tuple(blocks),
+        blocks=tuple(pages_to_blocks(pages)),
         n_pages=n_pages,
-        title=_meta_text(info.get("Title")),
-        date=_pdf_date(info.get("CreationDate")),
+        title=title,
+        date=date,
         reason="; ".join(notes),
-        info={"producer": _meta_text(info.get("Producer"))},
+        info=info,
     )

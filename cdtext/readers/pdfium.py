@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.layout import Word, pages_to_blocks
-from cdtext.readers.pdf import _meta_text, _pdf_date
+from cdtext.readers.layout import Word
+from cdtext.readers.pdf import _meta_text, _pdf_date, pages_to_extracted
 from cdtext.types import Extracted
 
 # PDFium marks a word hyphenated at a line end with U+FFFE and drops the line
@@ -90,20 +90,12 @@ def read_pdf_pdfium(path: Path, max_pages: int = 2000) -> Extracted:
         meta = pdf.get_metadata_dict(skip_empty=True)
     finally:
         pdf.close()
-    read = min(n_pages, max_pages)
-    if empty_pages == read:
-        raise ExtractionError("no_text", f"no text layer on any of its {n_pages} page(s): scanned, needs OCR")
-    notes = []
-    if empty_pages:
-        notes.append(f"{empty_pages} of {read} pages have no text layer (scanned, needs OCR)")
-    if n_pages > max_pages:
-        notes.append(f"only the first {max_pages} of {n_pages} pages were read (max_pages)")
-    return Extracted(
-        format="pdf",
-        blocks=tuple(pages_to_blocks(pages)),
-        n_pages=n_pages,
+    return pages_to_extracted(
+        pages,
+        n_pages,
+        max_pages,
+        empty_pages,
         title=_meta_text(meta.get("Title")),
         date=_pdf_date(meta.get("CreationDate")),
-        reason="; ".join(notes),
         info={"engine": "pdfium"},
     )
