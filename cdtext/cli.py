@@ -387,10 +387,7 @@ def classify(
     provenance = ["doc_id", "page", "path", "city", "date", "doc_type", "model", "model_sha256"]
     rows = rows[first + provenance]
     if explain:
-        rows["explanation"] = [
-            clf._explain_assigned(t, list(f), bool(a), list(x))
-            for t, f, a, x in zip(rows.text, rows.functions, rows.policy_anchored, rows.policy_areas)
-        ]
+        rows["explanation"] = clf.explain_rows(rows)
     write_table(rows, out, fmt)
 
 

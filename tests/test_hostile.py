@@ -109,7 +109,6 @@ def test_hostile_file_names_are_safe_in_outputs(tmp_path: Path) -> None:
         if big.stat().st_size > 5_000_000:  # the very large pages are for the slow test
             big.unlink()
     run_dir = tmp_path / "run"
-    card = cdtext.run.__module__ if False else None  # noqa: F841 - keep flake quiet about unused helpers
     from cdtext.run import run
 
     card = run([out], run_dir, replicates=50, config={"jobs": 2, "timeout": 30})

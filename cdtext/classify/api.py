@@ -114,22 +114,28 @@ class Classifier:
         for x, j in zip(POLICY_AREAS, area_idx):
             out[f"p_{x}"] = proba[:, j].round(4)
         if explain:
-            out["explanation"] = [
-                self._explain_assigned(t, fns, anch, areas)
-                for t, fns, anch, areas in zip(texts, out["functions"], out["policy_anchored"], out["policy_areas"])
-            ]
+            out["explanation"] = self.explain_rows(out)
         return out
 
-    def _explain_assigned(self, text: str, fns: list[str], anchored: bool, areas: list[str]) -> dict[str, list[str]]:
-        wanted = [*fns, *([ANCHORED] if anchored else []), *areas]
-        return self._terms(text, wanted)
+    def explain_rows(self, rows: pd.DataFrame) -> list[dict[str, list[str]]]:
+        """Explanations for prediction rows (``text``, ``functions``, ``policy_anchored``, ``policy_areas``).
 
-    def _terms(self, text: str, labels: Sequence[str]) -> dict[str, list[str]]:
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+        The indicator phrases of all rows are matched in one spaCy batch.
+        """
         from cdtext.classify.lexicon import match_phrases
 
-        found = match_phrases([text])[0]
+        texts = rows["text"].astype(str).tolist()
+        found = match_phrases(texts)
+        return [
+            self._terms(t, [*fns, *([ANCHORED] if anch else []), *areas], f)
+            for t, fns, anch, areas, f in zip(
+                texts, rows["functions"], rows["policy_anchored"], rows["policy_areas"], found
+            )
+        ]
+
+    def _terms(self, text: str, labels: Sequence[str], found: dict[str, list[str]]) -> dict[str, list[str]]:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         out: dict[str, list[str]] = {}
         for label in labels:
             terms = list(dict.fromkeys(found.get(label, [])))
@@ -150,8 +156,7 @@ class Classifier:
         followed by the model's strongest features in it (TF-IDF weight times
         coefficient), without stop words.
         """
-        row = self.predict([text]).iloc[0]
-        return self._explain_assigned(text, list(row.functions), bool(row.policy_anchored), list(row.policy_areas))
+        return self.predict([text], explain=True)["explanation"][0]
 
 
 def train(corpus: str | Path | None = None, out: str | Path | None = None, **params: Any) -> Classifier:
