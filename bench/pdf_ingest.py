@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 REALWORLD = REPO.parent / "shared" / "realworld"
 MULTICOLUMN = ("federal-register-2020-17221.pdf", "multicolumn.pdf", "generated-50-page-report.pdf")
 WORDS = re.compile(r"\w+")
+SHORT: dict[str, str] = {}  # reader name -> the short label of the agreement table
 
 
 def generated_report(folder: Path) -> Path:
@@ -116,6 +117,7 @@ def main() -> None:
     }
     if shutil.which("pdftotext"):
         readers["pdftotext"] = pdftotext
+    SHORT.update(zip(readers, ("plain-loop", "cdtext-pdfplumber", "cdtext-pdfium", "pdftotext")))
     print(f"{len(files)} PDF files; best of {args.rounds} rounds; Python {sys.version.split()[0]}")
     best: dict[str, float] = {}
     pages: dict[str, int] = {}
@@ -144,7 +146,7 @@ def main() -> None:
             if fname in outputs[base]:
                 ref = outputs["pdftotext"][fname]
                 row = "  ".join(
-                    f"{n.split(' (')[0]}={agreement(outputs[n][fname], ref):.3f}" for n in readers if n != "pdftotext"
+                    f"{SHORT[n]}={agreement(outputs[n][fname], ref):.3f}" for n in readers if n != "pdftotext"
                 )
                 print(f"  {fname:<40} {row}")
 
