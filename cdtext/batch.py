@@ -25,8 +25,10 @@ from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
-#: a worker is replaced after this many files, to give memory back to the system
-TASKS_PER_WORKER = 200
+#: a worker is replaced after this many files, or as soon as its resident
+#: memory passes RECYCLE_RSS after a file, to give memory back to the system
+TASKS_PER_WORKER = 1000
+RECYCLE_RSS = 512 * 2**20
 
 
 @dataclass
@@ -70,6 +72,7 @@ class WorkerPool:
         self.timeout = timeout
         self.memory_limit = memory_limit
         self._slots: list[_Slot] = []
+        self._retired: list[subprocess.Popen] = []  # finished workers not yet reaped
         self.peak_worker_rss = 0
 
     def _start(self) -> _Slot:
@@ -109,10 +112,23 @@ class WorkerPool:
             except (OSError, ValueError):
                 pass
 
+    def _retire(self, slot: _Slot) -> None:
+        """Let an idle worker finish on its own (stdin closed) and reap it later, without waiting now."""
+        try:
+            assert slot.process.stdin is not None
+            slot.process.stdin.close()
+        except (OSError, ValueError):
+            pass
+        self._retired.append(slot.process)
+        self._retired = [proc for proc in self._retired if proc.poll() is None]
+
     def close(self) -> None:
         for slot in self._slots:
             self._stop(slot, kill=slot.task is not None)
         self._slots = []
+        for proc in self._retired:
+            self._stop(_Slot(proc))
+        self._retired = []
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -219,7 +235,10 @@ class WorkerPool:
                 result["worker_peak_mb"] = round(slot.peak_rss / 2**20, 1)
                 slot.task = None
                 slot.done += 1
-                if dead or slot.done >= TASKS_PER_WORKER:
-                    self._stop(slot, kill=dead)
+                if dead:
+                    self._stop(slot, kill=True)
+                    self._slots.remove(slot)
+                elif slot.done >= TASKS_PER_WORKER or _rss(slot.process.pid) > RECYCLE_RSS:
+                    self._retire(slot)
                     self._slots.remove(slot)
                 yield key, result

@@ -2,15 +2,19 @@
 
 Both engines take ``(key, path, doc_id, config)`` tasks and yield
 ``(key, result)`` pairs as files finish; the parent writes results to the
-store. With Dask every task still runs its file in an isolated worker
-process (``python -m cdtext.worker``) with the same wall-clock and memory
-limits: each Dask worker thread keeps one such process alive and reuses it.
+store. With Dask each task carries a small batch of files (``DASK_BATCH``),
+and every file still runs in an isolated worker process (``python -m
+cdtext.worker``) with the same wall-clock and memory limits: each Dask worker
+thread keeps one such process alive, reuses it, and it is stopped when the
+pool closes.
 Files are read by path, so on a real cluster every Dask worker must see the
 inputs at the same paths (shared storage; see docs/scaling.md).
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -18,19 +22,39 @@ from typing import Any
 from cdtext.batch import WorkerPool
 from cdtext.errors import ConfigError
 
+log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
+#: files per Dask task: one scheduler round trip costs about as much as reading a short text
+#: file, so files travel in small batches (a batch still runs file by file, each with its limits)
+DASK_BATCH = 8
 _LOCAL = threading.local()
+_POOLS: set[WorkerPool] = set()  # every worker pool started by a Dask task in this process
+_POOLS_LOCK = threading.Lock()
 
 
-def _isolated(path: str, doc_id: str, config: dict[str, Any], timeout: float, memory_limit: int) -> dict[str, Any]:
-    """Run one file in this thread's isolated worker process (started on first use)."""
+def _isolated_batch(
+    items: list[tuple[int, str, str, dict[str, Any]]], timeout: float, memory_limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """Run a batch of files in this thread's isolated worker process (started on first use)."""
     pool = getattr(_LOCAL, "pool", None)
     if pool is None or pool.timeout != timeout or pool.memory_limit != memory_limit:
         pool = WorkerPool(1, timeout, memory_limit)
         _LOCAL.pool = pool
-    for _, result in pool.run([(0, path, doc_id, config)]):
-        return result
-    return {"status": "error", "reason": "the worker returned nothing", "passages": [], "text": ""}
+    with _POOLS_LOCK:
+        _POOLS.add(pool)
+    results = dict(pool.run(items))
+    missing = {"status": "error", "reason": "the worker returned nothing", "passages": [], "text": ""}
+    return [(index, results.get(index, dict(missing))) for index, _, _, _ in items]
+
+
+def close_worker_pools() -> int:
+    """Stop the worker processes that Dask tasks started in this process; return how many pools were closed."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS)
+        _POOLS.clear()
+    for pool in pools:
+        pool.close()
+    return len(pools)
 
 
 class DaskPool:
@@ -67,15 +91,18 @@ class DaskPool:
 
         pending = iter(tasks)
         in_flight = as_completed()
-        keys: dict[Any, Any] = {}
+        batches: dict[Any, list[Any]] = {}  # future key -> the caller's keys of its files
 
         def submit_next() -> bool:
-            try:
-                key, path, doc_id, config = next(pending)
-            except StopIteration:
+            keys: list[Any] = []
+            items: list[tuple[int, str, str, dict]] = []
+            for key, path, doc_id, config in itertools.islice(pending, DASK_BATCH):
+                items.append((len(keys), path, doc_id, config))
+                keys.append(key)
+            if not items:
                 return False
-            future = self._client.submit(_isolated, path, doc_id, config, self.timeout, self.memory_limit, pure=False)
-            keys[future.key] = key
+            future = self._client.submit(_isolated_batch, items, self.timeout, self.memory_limit, pure=False)
+            batches[future.key] = keys
             in_flight.add(future)
             return True
 
@@ -83,21 +110,25 @@ class DaskPool:
             if not submit_next():
                 break
         for future in in_flight:
-            key = keys.pop(future.key)
+            keys = batches.pop(future.key)
             try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a lost Dask worker costs this file only
-                result = {
-                    "status": "error",
-                    "reason": f"dask task failed: {type(exc).__name__}: {exc}",
-                    "passages": [],
-                    "text": "",
-                }
+                results = future.result()
+            except Exception as exc:  # noqa: BLE001 - a lost Dask worker costs this batch only
+                failure = {"status": "error", "reason": f"dask task failed: {type(exc).__name__}: {exc}"}
+                results = [(i, {**failure, "passages": [], "text": ""}) for i in range(len(keys))]
             future.release()
-            yield key, result
-            submit_next()
+            submit_next()  # keep the cluster busy while the caller stores this batch
+            for index, result in results:
+                yield keys[index], result
 
     def close(self) -> None:
+        try:
+            if self._cluster is not None:
+                close_worker_pools()  # the local cluster's workers are threads of this process
+            else:
+                self._client.run(close_worker_pools)
+        except Exception as exc:  # noqa: BLE001 - closing must not hide the run's outcome
+            log.warning("could not stop every worker process of the Dask workers: %s", exc)
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -16,11 +16,12 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from cdtext.errors import StoreError
+
+if TYPE_CHECKING:  # pandas is imported by the readers that return frames, not by ingestion
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -83,9 +84,24 @@ DOCUMENT_COLUMNS = (
     "ingested_at",
 )
 PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
+
+def _arrow_schemas() -> tuple[Any, Any, Any]:
+    import pyarrow as pa
+
+    text, i32 = pa.string(), pa.int32()
+    kinds = {"n_pages": i32, "n_passages": i32, "year": i32, "size_bytes": pa.int64(), "seconds": pa.float64()}
+    kinds.update({"worker_peak_mb": pa.float64(), "ingested_at": pa.timestamp("us")})
+    docs = pa.schema([(c, kinds.get(c, text)) for c in DOCUMENT_COLUMNS])
+    texts = pa.schema([("doc_id", text), ("text", text)])
+    ints = {"idx", "page", "n_words", "start", "end"}
+    passages = pa.schema([(c, i32 if c in ints else text) for c in PASSAGE_COLUMNS])
+    return docs, texts, passages
+
+
 #: columns added after the first release: (table, column, type)
 MIGRATIONS = (("documents", "seconds", "DOUBLE"), ("documents", "worker_peak_mb", "DOUBLE"))
 TABLES = ("documents", "passages", "texts", "predictions")
+_DOC_SCHEMA, _TEXT_SCHEMA, _PASSAGE_SCHEMA = _arrow_schemas()
 
 
 class Store:
@@ -173,10 +189,14 @@ class Store:
                 passages.extend((*p[:1], r["doc_id"], *p[1:]) for p in r["passages"])
         if not docs:
             return
+        import pyarrow as pa
+
+        # batches go to DuckDB as Arrow tables with a fixed schema (no pandas in the ingestion path)
+        doc_table = pa.Table.from_pydict({c: [d[c] for d in docs] for c in DOCUMENT_COLUMNS}, schema=_DOC_SCHEMA)
+        paths = doc_table.select(["path"])
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            paths = pd.DataFrame({"path": [d["path"] for d in docs]})
             con.register("_paths", paths)
             # drop passages of the documents these paths held before, unless another path shares them
             con.execute(
@@ -199,20 +219,25 @@ class Store:
             )
             con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
             con.unregister("_paths")
-            doc_df = pd.DataFrame(docs, columns=list(DOCUMENT_COLUMNS))
-            con.register("_docs", doc_df)
+            con.register("_docs", doc_table)
             doc_cols = ", ".join(DOCUMENT_COLUMNS)
             con.execute(f"INSERT INTO documents ({doc_cols}) SELECT {doc_cols} FROM _docs")
             con.unregister("_docs")
             if texts:
-                text_df = pd.DataFrame(texts, columns=["doc_id", "text"]).drop_duplicates("doc_id")
-                con.register("_texts", text_df)
+                unique_texts = dict(texts)  # one row per doc_id (the last one wins)
+                text_table = pa.Table.from_pydict(
+                    {"doc_id": list(unique_texts), "text": list(unique_texts.values())}, schema=_TEXT_SCHEMA
+                )
+                con.register("_texts", text_table)
                 con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
                 con.execute("INSERT INTO texts (doc_id, text) SELECT doc_id, text FROM _texts")
                 con.unregister("_texts")
             if passages:
-                p_df = pd.DataFrame(passages, columns=list(PASSAGE_COLUMNS)).drop_duplicates("passage_id")
-                con.register("_passages", p_df)
+                unique = list({row[0]: row for row in reversed(passages)}.values())[::-1]  # first row per id
+                p_table = pa.Table.from_pydict(
+                    {c: [row[i] for row in unique] for i, c in enumerate(PASSAGE_COLUMNS)}, schema=_PASSAGE_SCHEMA
+                )
+                con.register("_passages", p_table)
                 con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
                 cols = ", ".join(f'"{c}"' for c in PASSAGE_COLUMNS)
                 con.execute(f"INSERT INTO passages ({cols}) SELECT {cols} FROM _passages")
