@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, str], None]
 FLUSH_EVERY = 100
 FLUSH_SECONDS = 2.0
+#: the store's connection is renewed after this many written documents (see Store.reopen)
+REOPEN_EVERY = 500
 
 
 @dataclass
@@ -118,23 +120,40 @@ def ingest(
         info: dict[str, dict[str, Any]] = {}  # files in flight only
         buffer: list[dict[str, Any]] = []
         last_flush = time.monotonic()
+        written = 0
 
         def record(result: dict[str, Any]) -> None:
-            nonlocal buffer, last_flush
+            nonlocal buffer, last_flush, written
             buffer.append(result)
             summary.counts[result["status"]] += 1
             if progress:
                 progress(result["path"], result["status"])
             if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
-                db.write_results(buffer)
-                buffer, last_flush = [], time.monotonic()
+                flush()
+
+        def flush() -> None:
+            nonlocal buffer, last_flush, written
+            # a batch of paths new to the store (the usual case) is appended with no look-ups
+            db.write_results(buffer, fresh=not any(r["path"] in known for r in buffer))
+            written += len(buffer)
+            buffer, last_flush = [], time.monotonic()
+            if written >= REOPEN_EVERY:
+                db.reopen()
+                written = 0
 
         def tasks() -> Iterator[tuple[Any, str, str, dict]]:
             """Walk the inputs lazily; settle what needs no worker, yield the rest as tasks."""
             settings = cfg.to_dict()
-            for path in iter_files(paths):
-                summary.total += 1
+            inputs = list(paths)
+            # overlapping inputs (a folder and a file in it) name a file twice; one folder never does
+            seen: set[str] | None = set() if len(inputs) > 1 else None
+            for path in iter_files(inputs):
                 key = str(path.absolute())
+                if seen is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                summary.total += 1
                 given = table.lookup(path) if table is not None else None
                 try:
                     sha = file_sha256(path)
@@ -183,6 +202,6 @@ def ingest(
                 _apply_meta(result, given)
                 record(result)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
-        db.write_results(buffer)
+        flush()
     summary.seconds = time.monotonic() - started
     return summary

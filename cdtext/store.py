@@ -101,6 +101,7 @@ def _arrow_schemas() -> tuple[Any, Any, Any]:
 #: columns added after the first release: (table, column, type)
 MIGRATIONS = (("documents", "seconds", "DOUBLE"), ("documents", "worker_peak_mb", "DOUBLE"))
 TABLES = ("documents", "passages", "texts", "predictions")
+ROW_GROUP_SIZE = 2048
 _DOC_SCHEMA, _TEXT_SCHEMA, _PASSAGE_SCHEMA = _arrow_schemas()
 
 
@@ -115,17 +116,47 @@ class Store:
             raise StoreError(f"store not found: {self.path}; create it with `cdtext ingest ... --store {self.path}`")
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # a bounded buffer pool keeps the parent's memory flat however large the store grows
-            self.con = duckdb.connect(
-                str(self.path), read_only=read_only, config={"memory_limit": "256MB", "threads": 1}
-            )
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self.read_only = read_only
+        self.con = self._connect()
         if not read_only:
             self.con.execute(SCHEMA)
             for table, column, kind in MIGRATIONS:  # stores made by older versions gain new columns
                 self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+    def _connect(self) -> Any:
+        import duckdb
+
+        try:
+            # one thread and a bounded buffer pool: the parent's memory stays small; a
+            # small WAL threshold keeps unwritten data (and the checkpoint at close) small
+            con = duckdb.connect(
+                ":memory:",
+                config={
+                    "memory_limit": "256MB",
+                    "threads": 1,
+                    "checkpoint_threshold": "1GB",
+                    "temp_directory": f"{self.path}.tmp",
+                    "allocator_flush_threshold": "8MB",
+                },
+            )
+            mode = "READ_ONLY, " if self.read_only else ""
+            quoted = str(self.path).replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS store ({mode}ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute("USE store")
+            return con
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def reopen(self) -> None:
+        """Checkpoint, close and reconnect: drops DuckDB's block cache, which otherwise grows with the store.
+
+        Long ingestion runs call this every few thousand documents so the
+        parent's memory does not grow with the corpus.
+        """
+        if not self.read_only:
+            self.con.execute("CHECKPOINT")
+        self.con.close()
+        self.con = self._connect()
 
     def close(self) -> None:
         self.con.close()
@@ -169,8 +200,14 @@ class Store:
         )
 
     # -- writing -----------------------------------------------------------------
-    def write_results(self, results: Iterable[dict[str, Any]]) -> None:
-        """Write finished documents in one transaction, replacing earlier rows of their paths."""
+    def write_results(self, results: Iterable[dict[str, Any]], fresh: bool = False) -> None:
+        """Write finished documents in one transaction, replacing earlier rows of their paths.
+
+        ``fresh=True`` promises that no path of the batch is in the store yet
+        and that no document of the batch is stored under another path (the
+        ingestion pipeline knows both): the rows are then only appended, with
+        no look-ups in the growing tables.
+        """
         docs: list[dict[str, Any]] = []
         texts: list[tuple[str, str]] = []
         passages: list[tuple] = []
@@ -197,28 +234,8 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            con.register("_paths", paths)
-            # drop passages of the documents these paths held before, unless another path shares them
-            con.execute(
-                """
-                DELETE FROM passages WHERE doc_id IN (
-                    SELECT d.doc_id FROM documents d JOIN _paths USING (path)
-                    WHERE d.doc_id NOT IN (
-                        SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
-                    )
-                )"""
-            )
-            con.execute(
-                """
-                DELETE FROM texts WHERE doc_id IN (
-                    SELECT d.doc_id FROM documents d JOIN _paths USING (path)
-                    WHERE d.doc_id NOT IN (
-                        SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
-                    )
-                )"""
-            )
-            con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
-            con.unregister("_paths")
+            if not fresh:
+                self._drop_rows_of(paths)
             con.register("_docs", doc_table)
             doc_cols = ", ".join(DOCUMENT_COLUMNS)
             con.execute(f"INSERT INTO documents ({doc_cols}) SELECT {doc_cols} FROM _docs")
@@ -229,7 +246,8 @@ class Store:
                     {"doc_id": list(unique_texts), "text": list(unique_texts.values())}, schema=_TEXT_SCHEMA
                 )
                 con.register("_texts", text_table)
-                con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
+                if not fresh:
+                    con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
                 con.execute("INSERT INTO texts (doc_id, text) SELECT doc_id, text FROM _texts")
                 con.unregister("_texts")
             if passages:
@@ -238,7 +256,8 @@ class Store:
                     {c: [row[i] for row in unique] for i, c in enumerate(PASSAGE_COLUMNS)}, schema=_PASSAGE_SCHEMA
                 )
                 con.register("_passages", p_table)
-                con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
+                if not fresh:
+                    con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
                 cols = ", ".join(f'"{c}"' for c in PASSAGE_COLUMNS)
                 con.execute(f"INSERT INTO passages ({cols}) SELECT {cols} FROM _passages")
                 con.unregister("_passages")
@@ -246,6 +265,32 @@ class Store:
         except Exception:
             con.execute("ROLLBACK")
             raise
+
+    def _drop_rows_of(self, paths: Any) -> None:
+        """Delete the rows the batch's paths held before (passages and texts unless another path shares them)."""
+        con = self.con
+        con.register("_paths", paths)
+        # drop passages of the documents these paths held before, unless another path shares them
+        con.execute(
+            """
+            DELETE FROM passages WHERE doc_id IN (
+                SELECT d.doc_id FROM documents d JOIN _paths USING (path)
+                WHERE d.doc_id NOT IN (
+                    SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
+                )
+            )"""
+        )
+        con.execute(
+            """
+            DELETE FROM texts WHERE doc_id IN (
+                SELECT d.doc_id FROM documents d JOIN _paths USING (path)
+                WHERE d.doc_id NOT IN (
+                    SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
+                )
+            )"""
+        )
+        con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
+        con.unregister("_paths")
 
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         """Apply new ``--meta`` values to an unchanged document without re-reading it."""

@@ -78,6 +78,35 @@ def test_second_run_is_a_no_op_and_changed_file_replaces(tmp_path: Path) -> None
         assert orphans == 0
 
 
+def test_overlapping_inputs_name_each_file_once(tmp_path: Path) -> None:
+    folder = make_inputs(tmp_path)
+    store = tmp_path / "s.duckdb"
+    one = folder / "lakemont-state-of-the-city-2024.txt"
+    summary = cdtext.ingest([folder, one, folder / "nested"], store, config={"jobs": 1})
+    assert summary.total == len(statuses(store)) == 9
+
+
+def test_store_renewed_mid_run_keeps_every_row(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import cdtext.pipeline as pipeline
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        text = f"Passage {i} about the sister city programme with Accra and the trade mission of spring {2000 + i}."
+        (folder / f"doc{i:03d}.txt").write_text(f"{text}\n\n{text} A second paragraph follows here.\n")
+    monkeypatch.setattr(pipeline, "FLUSH_EVERY", 4)
+    monkeypatch.setattr(pipeline, "REOPEN_EVERY", 8)
+    reopened = []
+    original = pipeline.Store.reopen
+    monkeypatch.setattr(pipeline.Store, "reopen", lambda self: (reopened.append(1), original(self)))
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([folder], store, config={"jobs": 1})
+    assert len(reopened) >= 3
+    docs = cdtext.read_documents(store)
+    assert len(docs) == 30 and set(docs.status) == {"ok"}
+    assert len(cdtext.read_passages(store)) == int(docs.n_passages.sum()) > 30
+
+
 def test_duplicate_content_is_stored_once(tmp_path: Path) -> None:
     folder = tmp_path / "d"
     folder.mkdir()
