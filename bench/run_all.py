@@ -91,12 +91,13 @@ def html_section() -> list[str]:
 
 
 def _ingest_child(folder: Path, jobs: int, engine: str) -> dict:
-    """Ingest in a fresh process; return its timing and peak memories."""
+    """Ingest into a new store in a fresh process; return its timing and peak memories."""
+    store = folder.parent / (folder.name + f"-{engine}-{jobs}.duckdb")
+    store.unlink(missing_ok=True)
     code = f"""
 import json, resource, time, cdtext
 t = time.perf_counter()
-s = cdtext.ingest([{str(folder)!r}], {str(folder.parent / (folder.name + f"-{engine}-{jobs}.duckdb"))!r},
-                  config={{'jobs': {jobs}, 'engine': {engine!r}}}, force=True)
+s = cdtext.ingest([{str(folder)!r}], {str(store)!r}, config={{'jobs': {jobs}, 'engine': {engine!r}}})
 print(json.dumps({{'seconds': time.perf_counter() - t, 'total': s.total, 'counts': dict(s.counts),
                   'parent_peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   'worker_peak_mb': s.peak_worker_rss / 2**20}}))
@@ -105,17 +106,24 @@ print(json.dumps({{'seconds': time.perf_counter() - t, 'total': s.total, 'counts
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def end_to_end_section(n_docs: int) -> list[str]:
+def end_to_end_section(n_docs: int, rounds: int = 3) -> list[str]:
     from corpus_gen import make_corpus
 
     folder = Path(tempfile.mkdtemp()) / "e2e"
     make_corpus(folder, n_docs, seed=5)
-    one = _ingest_child(folder, 1, "local")
-    two = _ingest_child(folder, 2, "local")
-    dask = _ingest_child(folder, 2, "dask")
+    runs = {"one": (1, "local"), "two": (2, "local"), "dask": (2, "dask")}
+    best: dict[str, dict] = {}
+    for _ in range(rounds):  # rounds interleave the three set-ups, so drifts in machine speed hit all alike
+        for name, (jobs, engine) in runs.items():
+            result = _ingest_child(folder, jobs, engine)
+            if name not in best or result["seconds"] < best[name]["seconds"]:
+                best[name] = result
+    one, two, dask = best["one"], best["two"], best["dask"]
     rate = lambda r: r["total"] / r["seconds"]  # noqa: E731
     return [
-        f"Generated corpus of {n_docs} documents (70 % text, 20 % HTML, 10 % PDF), ingestion with fresh processes.",
+        f"Generated corpus of {n_docs} documents (70 % text, 20 % HTML, 10 % PDF); each run ingests into a new "
+        f"store in a fresh process, timed around the `cdtext.ingest` call (so the pipeline's imports, worker start-up "
+        f"and the final store checkpoint count); best of {rounds} interleaved rounds.",
         "",
         "| run | seconds | documents/s | ratio |",
         "|---|---:|---:|---:|",
@@ -159,7 +167,9 @@ def main() -> None:
     sections.append(
         ("Classification (one thread)", run_script("classify_speed.py", "--n", "5000" if args.quick else "20000"))
     )
-    sections.append(("End to end: jobs and engines", end_to_end_section(120 if args.quick else 600)))
+    sections.append(
+        ("End to end: jobs and engines", end_to_end_section(120 if args.quick else 1000, 1 if args.quick else 3))
+    )
     sections.append(("Memory", memory_section([100, 300] if args.quick else [1000, 10000])))
     text = [
         "# Benchmark results",

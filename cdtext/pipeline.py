@@ -6,8 +6,9 @@ import hashlib
 import logging
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,55 @@ def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
     result["meta_source"] = source
 
 
+class _StoreWriter:
+    """Store writes on one background thread, so workers get new files while a batch is written.
+
+    DuckDB releases the GIL while it works, so the parent keeps dispatching
+    files meanwhile. At most ``depth`` operations wait; beyond that the caller
+    blocks, so memory stays bounded. The first write error is raised to the
+    caller at its next call or at :meth:`close`.
+    """
+
+    def __init__(self, db: Store, depth: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._db = db
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cdtext-store")
+        self._pending: deque[Future] = deque()
+        self._written = 0
+
+    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
+        self._pending.append(self._pool.submit(fn, *args))
+        while self._pending and (len(self._pending) > self._depth or self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def write(self, batch: list[dict[str, Any]], fresh: bool) -> None:
+        self._submit(self._write, batch, fresh)
+
+    def update_meta(self, path: str, fields: dict[str, Any]) -> None:
+        self._submit(self._db.update_meta, path, fields)
+
+    def _write(self, batch: list[dict[str, Any]], fresh: bool) -> None:  # on the writer thread
+        self._db.write_results(batch, fresh=fresh)
+        self._written += len(batch)
+        if self._written >= REOPEN_EVERY:
+            self._db.reopen()
+            self._written = 0
+
+    def close(self) -> None:
+        """Wait for every queued write (also when the run is being interrupted), then raise the first error."""
+        error: BaseException | None = None
+        while self._pending:
+            try:
+                self._pending.popleft().result()
+            except BaseException as exc:  # noqa: BLE001 - kept and raised after the queue is drained
+                error = error or exc
+        self._pool.shutdown(wait=True)
+        if error is not None:
+            raise error
+
+
 def ingest(
     paths: Iterable[str | Path],
     store: str | Path,
@@ -120,10 +170,10 @@ def ingest(
         info: dict[str, dict[str, Any]] = {}  # files in flight only
         buffer: list[dict[str, Any]] = []
         last_flush = time.monotonic()
-        written = 0
+        writer = _StoreWriter(db)
 
         def record(result: dict[str, Any]) -> None:
-            nonlocal buffer, last_flush, written
+            nonlocal buffer, last_flush
             buffer.append(result)
             summary.counts[result["status"]] += 1
             if progress:
@@ -132,14 +182,11 @@ def ingest(
                 flush()
 
         def flush() -> None:
-            nonlocal buffer, last_flush, written
-            # a batch of paths new to the store (the usual case) is appended with no look-ups
-            db.write_results(buffer, fresh=not any(r["path"] in known for r in buffer))
-            written += len(buffer)
+            nonlocal buffer, last_flush
+            if buffer:
+                # a batch of paths new to the store (the usual case) is appended with no look-ups
+                writer.write(buffer, fresh=not any(r["path"] in known for r in buffer))
             buffer, last_flush = [], time.monotonic()
-            if written >= REOPEN_EVERY:
-                db.reopen()
-                written = 0
 
         def tasks() -> Iterator[tuple[Any, str, str, dict]]:
             """Walk the inputs lazily; settle what needs no worker, yield the rest as tasks."""
@@ -173,7 +220,7 @@ def ingest(
                 if not force and key in known and known[key][0] == sha:
                     summary.unchanged += 1
                     if given is not None:
-                        db.update_meta(key, _meta_fields(given))
+                        writer.update_meta(key, _meta_fields(given))
                     if progress:
                         progress(key, "unchanged")
                     continue
@@ -194,14 +241,17 @@ def ingest(
 
         from cdtext.engines import make_pool
 
-        with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool:
-            for key, result in pool.run(tasks()):
-                entry = info.pop(key)
-                given = entry.pop("given")
-                result.update(entry)
-                _apply_meta(result, given)
-                record(result)
-            summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
-        flush()
+        try:
+            with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool:
+                for key, result in pool.run(tasks()):
+                    entry = info.pop(key)
+                    given = entry.pop("given")
+                    result.update(entry)
+                    _apply_meta(result, given)
+                    record(result)
+                summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
+            flush()
+        finally:
+            writer.close()  # finished results are stored even when the run is interrupted
     summary.seconds = time.monotonic() - started
     return summary
