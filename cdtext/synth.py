@@ -39,8 +39,14 @@ def _escape(text: str) -> bytes:
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
-def write_pdf(path: str | Path, pages: Sequence[Sequence[TextRun]], title: str | None = None) -> Path:
-    """Write ``pages`` (lists of text runs) to a PDF file at ``path``."""
+def write_pdf(
+    path: str | Path, pages: Sequence[Sequence[TextRun]], title: str | None = None, matrix_scaled: bool = False
+) -> Path:
+    """Write ``pages`` (lists of text runs) to a PDF file at ``path``.
+
+    With ``matrix_scaled`` every run is set at ``1 Tf`` and sized by the text
+    matrix (``Tm``), as many typesetting systems do.
+    """
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -53,11 +59,18 @@ def write_pdf(path: str | Path, pages: Sequence[Sequence[TextRun]], title: str |
     bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
     kids = []
     for runs in pages:
-        stream = b"".join(
-            b"BT /%s %.2f Tf %.2f %.2f Td (%s) Tj ET\n"
-            % (b"F2" if r.bold else b"F1", r.size, r.x, r.y, _escape(r.text))
-            for r in runs
-        )
+        if matrix_scaled:
+            stream = b"".join(
+                b"BT /%s 1 Tf %.2f 0 0 %.2f %.2f %.2f Tm (%s) Tj ET\n"
+                % (b"F2" if r.bold else b"F1", r.size, r.size, r.x, r.y, _escape(r.text))
+                for r in runs
+            )
+        else:
+            stream = b"".join(
+                b"BT /%s %.2f Tf %.2f %.2f Td (%s) Tj ET\n"
+                % (b"F2" if r.bold else b"F1", r.size, r.x, r.y, _escape(r.text))
+                for r in runs
+            )
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         kids.append(
             add(

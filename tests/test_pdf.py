@@ -42,7 +42,7 @@ def read_pdf(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     return read_plumber if request.param == "pdfplumber" else read_pdf_pdfium
 
 
-def _report(tmp_path: Path, columns: int, repeat: int = 2) -> Path:
+def _report(tmp_path: Path, columns: int, repeat: int = 2, matrix_scaled: bool = False) -> Path:
     blocks: list[tuple[str, str]] = [("heading", "Annual Report")]
     for i in range(repeat):
         for n, text in enumerate(PARAGRAPHS):
@@ -51,12 +51,15 @@ def _report(tmp_path: Path, columns: int, repeat: int = 2) -> Path:
             blocks.append(("paragraph", text))
     pages = flow_report(blocks, columns=columns, header=HEADER, footer=FOOTER, hyphenate=True, size=11)
     assert len(pages) >= 2, "the fixture must span pages to exercise running headers"
-    return write_pdf(tmp_path / f"report-{columns}col.pdf", pages, title="Annual Report")
+    return write_pdf(tmp_path / f"report-{columns}col.pdf", pages, title="Annual Report", matrix_scaled=matrix_scaled)
 
 
-@pytest.mark.parametrize("columns, repeat", [(1, 2), (2, 4), (3, 5)])
-def test_generated_report_gives_exact_passages(tmp_path: Path, columns: int, repeat: int, read_pdf) -> None:
-    path = _report(tmp_path, columns, repeat)
+@pytest.mark.parametrize("columns, repeat, matrix_scaled", [(1, 2, False), (2, 4, False), (3, 5, False), (2, 3, True)])
+def test_generated_report_gives_exact_passages(
+    tmp_path: Path, columns: int, repeat: int, matrix_scaled: bool, read_pdf
+) -> None:
+    # matrix_scaled: text set at "1 Tf" and sized by the text matrix; PDFium then reports font size 1
+    path = _report(tmp_path, columns, repeat, matrix_scaled)
     extracted = read_pdf(path)
     assert extracted.n_pages >= 2
     text, passages = segment(extracted.blocks, "doc")

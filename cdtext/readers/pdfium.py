@@ -29,6 +29,10 @@ def _page_words(textpage, page_height: float) -> list[Word]:  # type: ignore[no-
     handle = textpage.raw
     box = raw.FS_RECTF()  # loose (font-height) boxes: every glyph of a line shares top and bottom
     loose_box, font_size = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize  # hot loop: bind once
+    # PDFium's font size ignores the text matrix: text set at "1 Tf" and scaled by the matrix
+    # (common in typeset documents) would all be size 1 and never stack into blocks, so a
+    # font size far from the height of the word's loose box is scaled by the matrix
+    matrix, get_matrix = raw.FS_MATRIX(), raw.FPDFText_GetMatrix
     words: list[Word] = []
     append = words.append
     n_chars = textpage.count_chars()
@@ -46,7 +50,12 @@ def _page_words(textpage, page_height: float) -> list[Word]:  # type: ignore[no-
         x0, y_top, y_bottom = box.left, box.top, box.bottom
         loose_box(handle, last, box)
         x1 = box.right
-        size = font_size(handle, first) or (y_top - y_bottom)
+        height = y_top - y_bottom
+        size = font_size(handle, first)
+        if not 0.5 * height <= size <= 2.0 * height:
+            # the vertical scale of the text matrix (pdfplumber's size is the same product)
+            scaled = size * (matrix.c**2 + matrix.d**2) ** 0.5 if get_matrix(handle, first, matrix) else 0.0
+            size = scaled if 0.5 * height <= scaled <= 2.0 * height else (height or size)
         if x1 <= x0:
             x1 = x0 + max(size * 0.5 * len(token), 1.0)
         # PDF y grows upwards; the layout code wants "top" growing downwards
