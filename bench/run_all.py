@@ -168,7 +168,7 @@ def main() -> None:
         ("Classification (one thread)", run_script("classify_speed.py", "--n", "5000" if args.quick else "20000"))
     )
     sections.append(
-        ("End to end: jobs and engines", end_to_end_section(120 if args.quick else 1000, 1 if args.quick else 3))
+        ("End to end: jobs and engines", end_to_end_section(120 if args.quick else 1000, 1 if args.quick else 5))
     )
     sections.append(("Memory", memory_section([100, 300] if args.quick else [1000, 10000])))
     text = [

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 #: memory passes RECYCLE_RSS after a file, to give memory back to the system
 TASKS_PER_WORKER = 1000
 RECYCLE_RSS = 512 * 2**20
+#: seconds between two samples of a worker's resident memory
+RSS_EVERY = 0.02
 
 
 @dataclass
@@ -38,6 +40,8 @@ class _Slot:
     started: float = 0.0
     done: int = 0
     peak_rss: int = 0
+    sampled: float = 0.0  # when the resident memory was last sampled (monotonic seconds)
+    last_rss: int = 0  # the last sample, bytes
     buffer: bytearray = field(default_factory=bytearray)
 
     @property
@@ -67,13 +71,15 @@ class WorkerPool:
     ``error`` when the worker had to be killed or died.
     """
 
-    def __init__(self, jobs: int, timeout: float, memory_limit: int) -> None:
+    def __init__(self, jobs: int, timeout: float, memory_limit: int, warm: bool = False) -> None:
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.memory_limit = memory_limit
         self._slots: list[_Slot] = []
         self._retired: list[subprocess.Popen] = []  # finished workers not yet reaped
         self.peak_worker_rss = 0
+        if warm:  # start the workers now: they import their libraries while the caller gets ready
+            self._slots = [self._start() for _ in range(self.jobs)]
 
     def _start(self) -> _Slot:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -124,7 +130,8 @@ class WorkerPool:
 
     def close(self) -> None:
         for slot in self._slots:
-            self._stop(slot, kill=slot.task is not None)
+            # a busy worker, or one that never had a file (it may still be importing), is killed
+            self._stop(slot, kill=slot.task is not None or slot.done == 0)
         self._slots = []
         for proc in self._retired:
             self._stop(_Slot(proc))
@@ -160,16 +167,14 @@ class WorkerPool:
     def _read(self, slot: _Slot) -> tuple[dict[str, Any] | None, bool]:
         """Drain the worker's stdout; return ``(result or None, eof)``."""
         eof = False
-        while True:
-            try:
-                chunk = slot.out.read(1 << 20)
-            except BlockingIOError:
-                break
-            if chunk is None:
-                break
-            if not chunk:
-                eof = True
-                break
+        try:
+            # one read per readiness: what does not fit now is read when select() reports it
+            chunk = os.read(slot.out.fileno(), 1 << 20)
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            eof = True
+        elif chunk:
             slot.buffer.extend(chunk)
         newline = slot.buffer.find(b"\n")
         if newline < 0:
@@ -193,7 +198,7 @@ class WorkerPool:
                 if slot is None:
                     slot = self._start()
                     self._slots.append(slot)
-                slot.task, slot.started, slot.peak_rss = key, time.monotonic(), 0
+                slot.task, slot.started, slot.peak_rss = key, time.monotonic(), slot.last_rss
                 try:
                     self._send(slot, (path, doc_id, config))
                 except (BrokenPipeError, OSError):
@@ -209,9 +214,11 @@ class WorkerPool:
                 readable = []
             now = time.monotonic()
             for slot in busy:
-                rss = _rss(slot.process.pid)
-                slot.peak_rss = max(slot.peak_rss, rss)
-                self.peak_worker_rss = max(self.peak_worker_rss, rss)
+                if now - slot.sampled >= RSS_EVERY:  # /proc reads are not free: at most RSS_EVERY apart
+                    rss = _rss(slot.process.pid)
+                    slot.peak_rss = max(slot.peak_rss, rss)
+                    self.peak_worker_rss = max(self.peak_worker_rss, rss)
+                    slot.sampled, slot.last_rss = now, rss
                 key = slot.task
                 result: dict[str, Any] | None = None
                 dead = False
@@ -238,7 +245,7 @@ class WorkerPool:
                 if dead:
                     self._stop(slot, kill=True)
                     self._slots.remove(slot)
-                elif slot.done >= TASKS_PER_WORKER or _rss(slot.process.pid) > RECYCLE_RSS:
+                elif slot.done >= TASKS_PER_WORKER or slot.peak_rss > RECYCLE_RSS:
                     self._retire(slot)
                     self._slots.remove(slot)
                 yield key, result

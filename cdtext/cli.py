@@ -434,20 +434,13 @@ def profile_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _store_predictions(store: str, model: str | None) -> tuple[Any, Any, Any]:
-    """Predictions and documents of a store, classifying first when it has none yet."""
-    from cdtext.classify.api import Classifier
-    from cdtext.classify.run import classify_store, read_predictions
-    from cdtext.store import Store, read_documents
+    """Predictions and documents of a store (classified first when needed), saying when it classified."""
+    from cdtext.classify.run import store_predictions
 
-    with Store(store, read_only=True) as db:
-        has = db.has_table("predictions")
-    clf = Classifier.load(model) if (model or not has) else None
-    if clf is not None:
-        n = classify_store(store, clf)
+    predictions, documents, clf, n = store_predictions(store, model)
+    if n:
         click.echo(f"classified {n} passage(s) with {clf.name}", err=True)
-    else:
-        clf = Classifier.load(None)
-    return read_predictions(store), read_documents(store), clf
+    return predictions, documents, clf
 
 
 @main.command()

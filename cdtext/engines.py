@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
 #: files per Dask task: one scheduler round trip costs about as much as reading a short text
 #: file, so files travel in small batches (a batch still runs file by file, each with its limits)
-DASK_BATCH = 8
+DASK_BATCH = 16
 _LOCAL = threading.local()
 _POOLS: set[WorkerPool] = set()  # every worker pool started by a Dask task in this process
 _POOLS_LOCK = threading.Lock()
@@ -38,7 +39,7 @@ def _isolated_batch(
     """Run a batch of files in this thread's isolated worker process (started on first use)."""
     pool = getattr(_LOCAL, "pool", None)
     if pool is None or pool.timeout != timeout or pool.memory_limit != memory_limit:
-        pool = WorkerPool(1, timeout, memory_limit)
+        pool = WorkerPool(1, timeout, memory_limit, warm=True)
         _LOCAL.pool = pool
     with _POOLS_LOCK:
         _POOLS.add(pool)
@@ -85,6 +86,12 @@ class DaskPool:
                 n_workers=self.jobs, threads_per_worker=1, processes=False, dashboard_address=None, memory_limit=0
             )
             self._client = Client(self._cluster)
+        # an empty batch per worker starts its isolated process now, so the
+        # process imports its libraries while the caller opens the store
+        self._warming = [
+            self._client.submit(_isolated_batch, [], timeout, memory_limit, workers=[address], pure=False)
+            for address in self._client.scheduler_info()["workers"]
+        ]
 
     def run(self, tasks: Iterable[tuple[Any, str, str, dict]]) -> Iterator[tuple[Any, dict[str, Any]]]:
         from distributed import as_completed
@@ -92,21 +99,27 @@ class DaskPool:
         pending = iter(tasks)
         in_flight = as_completed()
         batches: dict[Any, list[Any]] = {}  # future key -> the caller's keys of its files
+        slots = 2 * self.jobs  # batches in flight
+        # files read ahead of submission, so the last files can be spread over all workers
+        ahead: deque[tuple[Any, str, str, dict]] = deque()
 
         def submit_next() -> bool:
+            ahead.extend(itertools.islice(pending, slots * DASK_BATCH - len(ahead)))
+            if not ahead:
+                return False
+            # full batches while files keep coming; near the end, smaller ones so no worker idles
+            size = DASK_BATCH if len(ahead) >= slots * DASK_BATCH else max(1, -(-len(ahead) // slots))
             keys: list[Any] = []
             items: list[tuple[int, str, str, dict]] = []
-            for key, path, doc_id, config in itertools.islice(pending, DASK_BATCH):
+            for key, path, doc_id, config in (ahead.popleft() for _ in range(min(size, len(ahead)))):
                 items.append((len(keys), path, doc_id, config))
                 keys.append(key)
-            if not items:
-                return False
             future = self._client.submit(_isolated_batch, items, self.timeout, self.memory_limit, pure=False)
             batches[future.key] = keys
             in_flight.add(future)
             return True
 
-        for _ in range(2 * self.jobs):
+        for _ in range(slots):
             if not submit_next():
                 break
         for future in in_flight:
@@ -123,6 +136,9 @@ class DaskPool:
 
     def close(self) -> None:
         try:
+            from distributed import wait
+
+            wait(self._warming, timeout=30)  # a pool still being made would escape the clean-up below
             if self._cluster is not None:
                 close_worker_pools()  # the local cluster's workers are threads of this process
             else:
@@ -144,7 +160,7 @@ def make_pool(engine: str, jobs: int, timeout: float, memory_limit: int, schedul
     if engine == "local":
         if scheduler:
             raise ConfigError("--scheduler only applies to --engine dask")
-        return WorkerPool(jobs, timeout, memory_limit)
+        return WorkerPool(jobs, timeout, memory_limit, warm=True)
     if engine == "dask":
         return DaskPool(jobs, timeout, memory_limit, scheduler)
     raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

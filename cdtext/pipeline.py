@@ -164,7 +164,10 @@ def ingest(
     table = meta if isinstance(meta, MetaTable) or meta is None else MetaTable.from_csv(meta)
     started = time.monotonic()
     summary = IngestSummary()
-    with Store(store) as db:
+    from cdtext.engines import make_pool
+
+    # the pool first: its workers start and import their libraries while the store opens
+    with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
         known = db.known_files()
         by_hash = db.ok_paths_by_hash()
         info: dict[str, dict[str, Any]] = {}  # files in flight only
@@ -239,17 +242,14 @@ def ingest(
                 info[key] = {**base, "given": given}
                 yield key, str(path), sha[:16], settings
 
-        from cdtext.engines import make_pool
-
         try:
-            with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool:
-                for key, result in pool.run(tasks()):
-                    entry = info.pop(key)
-                    given = entry.pop("given")
-                    result.update(entry)
-                    _apply_meta(result, given)
-                    record(result)
-                summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
+            for key, result in pool.run(tasks()):
+                entry = info.pop(key)
+                given = entry.pop("given")
+                result.update(entry)
+                _apply_meta(result, given)
+                record(result)
+            summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
         finally:
             writer.close()  # finished results are stored even when the run is interrupted

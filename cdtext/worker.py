@@ -146,6 +146,18 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
         return _failure("error", f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
+def _prewarm() -> None:
+    """Import the readers' libraries now, while the parent is still starting up, not on the first file."""
+    import importlib
+
+    for name in ("pdfplumber", "numpy", "trafilatura", "cdtext.readers.html", "cdtext.readers.pdf",
+                 "cdtext.readers.text", "cdtext.segment", "cdtext.meta"):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a missing optional library shows up on the file that needs it
+            log.debug("could not import %s ahead of time: %s", name, exc)
+
+
 def main() -> None:
     """Worker entry point (``python -m cdtext.worker MEMORY_LIMIT``).
 
@@ -165,6 +177,7 @@ def main() -> None:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.ERROR)
+    _prewarm()
     for line in sys.stdin:
         if not line.strip():
             continue

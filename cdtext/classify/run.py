@@ -72,6 +72,24 @@ def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH
     return n
 
 
+def store_predictions(
+    store: str | Path, model: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, Classifier, int]:
+    """A store's predictions and documents, classifying it first when needed.
+
+    The store is (re)classified when it has no predictions yet or when a
+    ``model`` is named; otherwise its stored predictions are used as they
+    are. Returns ``(predictions, documents, classifier, n_classified)``.
+    """
+    from cdtext.store import Store, read_documents
+
+    with Store(store, read_only=True) as db:
+        has = db.has_table("predictions")
+    classifier = Classifier.load(model)
+    n = classify_store(store, classifier) if (model or not has) else 0
+    return read_predictions(store), read_documents(store), classifier, n
+
+
 def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFrame:
     """Predictions joined with passage text and document metadata."""
     from cdtext.store import Store
