@@ -88,17 +88,22 @@ def agreement(ours: str, ref: str, n: int = 4) -> float:
     return sum(g in ref_grams for g in grams) / max(len(grams), 1)
 
 
-def readable(paths: list[Path]) -> list[Path]:
-    """Files both backends can read (so every reader is timed on the same pages)."""
-    ok = []
+def readable(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files both backends can read (so every reader is timed on the same pages), and notes on the others."""
+    ok, notes = [], []
     for p in paths:
-        try:
-            read_pdf(p)
-            read_pdf_pdfium(p)
+        outcome = []
+        for name, reader in (("pdfplumber", read_pdf), ("pdfium", read_pdf_pdfium)):
+            try:
+                reader(p)
+                outcome.append((name, "ok"))
+            except ExtractionError as exc:
+                outcome.append((name, exc.status))
+        if all(status == "ok" for _, status in outcome):
             ok.append(p)
-        except ExtractionError:
-            pass
-    return ok
+        else:
+            notes.append(f"  {p.name}: " + ", ".join(f"{name} {status}" for name, status in outcome))
+    return ok, notes
 
 
 def main() -> None:
@@ -109,7 +114,7 @@ def main() -> None:
     files = [generated_report(tmp)]
     if REALWORLD.exists():
         files += sorted(p for p in REALWORLD.rglob("*.pdf"))
-    files = readable(files)
+    files, skipped = readable(files)
     readers = {
         "plain pdfplumber extract_text() loop (baseline)": plain_loop,
         "cdtext (pdfplumber)": cdtext_reader,
@@ -119,6 +124,9 @@ def main() -> None:
         readers["pdftotext"] = pdftotext
     SHORT.update(zip(readers, ("plain-loop", "cdtext-pdfplumber", "cdtext-pdfium", "pdftotext")))
     print(f"{len(files)} PDF files; best of {args.rounds} rounds; Python {sys.version.split()[0]}")
+    if skipped:
+        print(f"left out, not readable by both backends ({len(skipped)}):")
+        print("\n".join(skipped))
     best: dict[str, float] = {}
     pages: dict[str, int] = {}
     outputs: dict[str, dict[str, str]] = {}

@@ -13,6 +13,7 @@ a killed run leaves the store consistent.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -85,24 +86,25 @@ DOCUMENT_COLUMNS = (
 )
 PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
 
-def _arrow_schemas() -> tuple[Any, Any, Any]:
-    import pyarrow as pa
-
-    text, i32 = pa.string(), pa.int32()
-    kinds = {"n_pages": i32, "n_passages": i32, "year": i32, "size_bytes": pa.int64(), "seconds": pa.float64()}
-    kinds.update({"worker_peak_mb": pa.float64(), "ingested_at": pa.timestamp("us")})
-    docs = pa.schema([(c, kinds.get(c, text)) for c in DOCUMENT_COLUMNS])
-    texts = pa.schema([("doc_id", text), ("text", text)])
-    ints = {"idx", "page", "n_words", "start", "end"}
-    passages = pa.schema([(c, i32 if c in ints else text) for c in PASSAGE_COLUMNS])
-    return docs, texts, passages
+def _column_types(table_sql: str) -> dict[str, str]:
+    """``column -> SQL type`` of one CREATE TABLE statement of :data:`SCHEMA`."""
+    types = {}
+    for line in table_sql.strip().splitlines()[1:-1]:
+        name, kind = line.strip().rstrip(",").split()[:2]
+        types[name.strip('"')] = kind
+    return types
 
 
 #: columns added after the first release: (table, column, type)
 MIGRATIONS = (("documents", "seconds", "DOUBLE"), ("documents", "worker_peak_mb", "DOUBLE"))
 TABLES = ("documents", "passages", "texts", "predictions")
 ROW_GROUP_SIZE = 2048
-_DOC_SCHEMA, _TEXT_SCHEMA, _PASSAGE_SCHEMA = _arrow_schemas()
+_TYPES = {
+    name: _column_types(part.split(";")[0])
+    for name, part in (("documents", SCHEMA.split("CREATE TABLE IF NOT EXISTS documents")[1]),
+                       ("texts", SCHEMA.split("CREATE TABLE IF NOT EXISTS texts")[1]),
+                       ("passages", SCHEMA.split("CREATE TABLE IF NOT EXISTS passages")[1]))
+}
 
 
 class Store:
@@ -226,71 +228,74 @@ class Store:
                 passages.extend((*p[:1], r["doc_id"], *p[1:]) for p in r["passages"])
         if not docs:
             return
-        import pyarrow as pa
-
-        # batches go to DuckDB as Arrow tables with a fixed schema (no pandas in the ingestion path)
-        doc_table = pa.Table.from_pydict({c: [d[c] for d in docs] for c in DOCUMENT_COLUMNS}, schema=_DOC_SCHEMA)
-        paths = doc_table.select(["path"])
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             if not fresh:
-                self._drop_rows_of(paths)
-            con.register("_docs", doc_table)
-            doc_cols = ", ".join(DOCUMENT_COLUMNS)
-            con.execute(f"INSERT INTO documents ({doc_cols}) SELECT {doc_cols} FROM _docs")
-            con.unregister("_docs")
+                self._drop_rows_of([d["path"] for d in docs])
+            self._append("documents", DOCUMENT_COLUMNS, [tuple(d[c] for c in DOCUMENT_COLUMNS) for d in docs])
             if texts:
                 unique_texts = dict(texts)  # one row per doc_id (the last one wins)
-                text_table = pa.Table.from_pydict(
-                    {"doc_id": list(unique_texts), "text": list(unique_texts.values())}, schema=_TEXT_SCHEMA
-                )
-                con.register("_texts", text_table)
                 if not fresh:
-                    con.execute("DELETE FROM texts WHERE doc_id IN (SELECT doc_id FROM _texts)")
-                con.execute("INSERT INTO texts (doc_id, text) SELECT doc_id, text FROM _texts")
-                con.unregister("_texts")
+                    con.execute("DELETE FROM texts WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))", [list(unique_texts)])
+                self._append("texts", ("doc_id", "text"), list(unique_texts.items()))
             if passages:
                 unique = list({row[0]: row for row in reversed(passages)}.values())[::-1]  # first row per id
-                p_table = pa.Table.from_pydict(
-                    {c: [row[i] for row in unique] for i, c in enumerate(PASSAGE_COLUMNS)}, schema=_PASSAGE_SCHEMA
-                )
-                con.register("_passages", p_table)
                 if not fresh:
-                    con.execute("DELETE FROM passages WHERE passage_id IN (SELECT passage_id FROM _passages)")
-                cols = ", ".join(f'"{c}"' for c in PASSAGE_COLUMNS)
-                con.execute(f"INSERT INTO passages ({cols}) SELECT {cols} FROM _passages")
-                con.unregister("_passages")
+                    con.execute(
+                        "DELETE FROM passages WHERE passage_id IN (SELECT unnest(?::VARCHAR[]))",
+                        [[row[0] for row in unique]],
+                    )
+                self._append("passages", PASSAGE_COLUMNS, unique)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
 
-    def _drop_rows_of(self, paths: Any) -> None:
+    def _append(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert rows through a JSON-lines spool file read by DuckDB.
+
+        Registering Python objects would make DuckDB import pandas in the
+        parent; its JSON reader with declared column types needs nothing.
+        """
+        import tempfile
+
+        types = {c: _TYPES[table][c] for c in columns}
+        fd, spool = tempfile.mkstemp(prefix="cdtext-", suffix=".jsonl")
+        try:
+            longest = 0
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                for row in rows:
+                    line = json.dumps(dict(zip(columns, row)), ensure_ascii=False, default=str)
+                    longest = max(longest, len(line))
+                    fh.write(line + "\n")
+            spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
+            cols = ", ".join(f'"{c}"' for c in columns)
+            self.con.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_json(?, format = 'newline_delimited', "
+                f"columns = {{{spec}}}, maximum_object_size = ?)",
+                [spool, max(16 * 2**20, 4 * longest + 2**20)],
+            )
+        finally:
+            os.unlink(spool)
+
+    def _drop_rows_of(self, paths: list[str]) -> None:
         """Delete the rows the batch's paths held before (passages and texts unless another path shares them)."""
         con = self.con
-        con.register("_paths", paths)
+        con.execute("CREATE OR REPLACE TEMP TABLE _paths AS SELECT unnest(?::VARCHAR[]) AS path", [paths])
         # drop passages of the documents these paths held before, unless another path shares them
-        con.execute(
-            """
-            DELETE FROM passages WHERE doc_id IN (
-                SELECT d.doc_id FROM documents d JOIN _paths USING (path)
-                WHERE d.doc_id NOT IN (
-                    SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
-                )
-            )"""
-        )
-        con.execute(
-            """
-            DELETE FROM texts WHERE doc_id IN (
-                SELECT d.doc_id FROM documents d JOIN _paths USING (path)
-                WHERE d.doc_id NOT IN (
-                    SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
-                )
-            )"""
-        )
+        for table in ("passages", "texts"):
+            con.execute(
+                f"""
+                DELETE FROM {table} WHERE doc_id IN (
+                    SELECT d.doc_id FROM documents d JOIN _paths USING (path)
+                    WHERE d.doc_id NOT IN (
+                        SELECT doc_id FROM documents WHERE path NOT IN (SELECT path FROM _paths)
+                    )
+                )"""
+            )
         con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
-        con.unregister("_paths")
+        con.execute("DROP TABLE _paths")
 
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         """Apply new ``--meta`` values to an unchanged document without re-reading it."""
