@@ -112,6 +112,25 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="CSV mapping documents (by path, file name or name without extension, in a "
             "column such as path, file or id) to city, date, doc_type, title and extra columns.",
         ),
+        click.option(
+            "--pdf-engine",
+            type=click.Choice(["pdfplumber", "pdfium"]),
+            default=None,
+            help="PDF backend: pdfplumber (the default) or pdfium, about 20x faster, same layout analysis.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default=None,
+            help="Where files are read: a local process pool (the default) or a dask.distributed cluster.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            default=None,
+            help="Address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
+            "without it a LocalCluster is started).",
+        ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]
     for option in reversed(options):
@@ -602,13 +621,11 @@ def run_command(
     Writes OUT/cdtext.duckdb, passages.parquet, predictions.parquet and .csv,
     profiles.csv, report.html and run.json (versions, model hash, every
     input's hash and status, timings). Running it again re-reads only new or
-    changed files and classifies only new passages.
+    changed files and classifies only new passages; --force redoes everything.
     """
     from cdtext.pipeline import iter_files
     from cdtext.run import run as run_pipeline
 
-    if force:
-        raise click.UsageError("--force is not available with run; delete the output folder to start over")
     config = make_config(**options)
     progress = _Progress(sum(1 for _ in iter_files(inputs)), quiet)
 
@@ -630,6 +647,7 @@ def run_command(
         title=title,
         progress=progress,
         notify=notify,
+        force=force,
     )
     if not quiet:
         click.echo(

@@ -11,7 +11,7 @@
 
 Running again over the same inputs re-reads only new or changed files,
 classifies only passages without a prediction from the same model, and gives
-identical data files.
+identical data files; ``force=True`` does every step again.
 """
 
 from __future__ import annotations
@@ -42,8 +42,13 @@ def run(
     title: str = "City diplomacy profile",
     progress: Callable[[str, str], None] | None = None,
     notify: Notify | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Run every stage; return the run card (also written to ``run.json``)."""
+    """Run every stage; return the run card (also written to ``run.json``).
+
+    ``force`` reads every input again and classifies every passage again,
+    as on a first run.
+    """
     from cdtext.aggregate import compare, profile
     from cdtext.classify.api import Classifier
     from cdtext.classify.persist import library_versions
@@ -62,16 +67,15 @@ def run(
     started = datetime.now(timezone.utc)
 
     t = time.perf_counter()
-    summary = ingest(list(inputs), store, meta=meta, config=config, progress=progress)
+    summary = ingest(list(inputs), store, meta=meta, config=config, force=force, progress=progress)
     timings["ingest"] = time.perf_counter() - t
-    say(
-        f"ingest: {summary.total} file(s), {summary.unchanged} unchanged, "
-        + ", ".join(f"{n} {s}" for s, n in summary.counts.most_common())
-    )
+    parts = [f"{summary.unchanged} unchanged"]
+    parts += [f"{n} {s}" for s, n in summary.counts.most_common()]
+    say(f"ingest: {summary.total} file(s), " + ", ".join(parts))
 
     t = time.perf_counter()
     clf = Classifier.load(model)
-    n_new = classify_store(store, clf, incremental=True)
+    n_new = classify_store(store, clf, incremental=not force)
     timings["classify"] = time.perf_counter() - t
     say(f"classify: {n_new} new passage(s) with model {clf.name}")
 
@@ -126,7 +130,7 @@ def run(
         "counts": counts,
         "n_passages": int(len(passages)),
         "n_units": int(len(profiles)),
-        "this_run": {"unchanged": summary.unchanged, "processed": dict(summary.counts), "classified": n_new},
+        "this_run": {"forced": force, "unchanged": summary.unchanged, "processed": dict(summary.counts), "classified": n_new},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -87,3 +88,56 @@ def test_version_and_python_m() -> None:
 
     out = subprocess.run([sys.executable, "-m", "cdtext", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("cdtext, version")
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".parquet", ".csv", ".html")}
+
+
+def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in SAMPLES.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "out"
+    args = ("run", str(folder), "--out", str(out), "--replicates", "50", "--jobs", "2", "--pdf-engine", "pdfium")
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    assert "5 file(s), 0 unchanged, 5 ok" in first.output
+    card = json.loads((out / "run.json").read_text())
+    assert card["counts"] == {"ok": 5} and card["settings"]["ingest"]["pdf_engine"] == "pdfium"
+    assert len(card["model"]["sha256"]) == 64 and {"ingest", "classify", "profile", "outputs"} <= set(
+        card["timings_seconds"]
+    )
+    assert sorted(Path(i["path"]).name for i in card["inputs"]) == sorted(p.name for p in folder.iterdir())
+    before = _outputs(out)
+    assert set(before) == {"passages.parquet", "predictions.parquet", "predictions.csv", "profiles.csv", "report.html"}
+
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert "ingest: 5 file(s), 5 unchanged\n" in again.output
+    card = json.loads((out / "run.json").read_text())
+    assert card["this_run"] == {"forced": False, "unchanged": 5, "processed": {}, "classified": 0}
+    assert _outputs(out) == before, "a second run over the same inputs gives identical files"
+
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    card = json.loads((out / "run.json").read_text())
+    assert card["this_run"]["processed"] == {"ok": 5} and card["this_run"]["classified"] == card["n_passages"]
+    after = _outputs(out)
+    for name in ("passages.parquet", "profiles.csv", "report.html"):
+        assert after[name] == before[name], name
+    import pandas as pd
+
+    old, new = (pd.read_parquet(io.BytesIO(o["predictions.parquet"])) for o in (before, after))
+    assert (new.classified_at > old.classified_at).all(), "--force classifies every passage again"
+    pd.testing.assert_frame_equal(old.drop(columns="classified_at"), new.drop(columns="classified_at"))
+
+
+def test_engine_options_reach_the_config(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.duckdb")
+    bad = CliRunner().invoke(main, ["ingest", str(SAMPLES), "--store", store, "--scheduler", "tcp://127.0.0.1:1"])
+    assert bad.exit_code == 1 and "only applies to the dask engine" in bad.output
+    assert run("ingest", str(SAMPLES), "--store", store, "--engine", "nope").exit_code == 2
+    ok = run("ingest", str(SAMPLES), "--store", store, "--engine", "local", "--pdf-engine", "pdfium", "-q")
+    assert ok.exit_code == 0, ok.output

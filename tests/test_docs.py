@@ -29,3 +29,16 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert blocks[1] == "pip install '.[test]' && python -m pytest"
     ci = (REPO / ".ci" / "run").read_text()
     assert blocks[1] in ci
+
+
+def test_every_option_the_readme_shows_exists() -> None:
+    """The reverse direction: an option in the README's command table is one the command accepts."""
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| `cdtext (\w+) ([^`]*)` \|", readme, flags=re.M)
+    assert len(rows) >= len(main.commands) - 1, "the command table lists the commands"
+    for name, usage in rows:
+        accepted = {opt for param in main.commands[name].params for opt in getattr(param, "opts", [])}
+        for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", usage):
+            assert opt in accepted, f"README shows `cdtext {name} {opt}`, which the command does not accept"
