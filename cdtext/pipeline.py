@@ -113,6 +113,7 @@ class _StoreWriter:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="cdtext-store")
         self._pending: deque[Future] = deque()
         self._written = 0
+        self._total = 0
 
     def _submit(self, fn: Callable[..., None], *args: Any) -> None:
         self._pending.append(self._pool.submit(fn, *args))
@@ -128,6 +129,9 @@ class _StoreWriter:
     def _write(self, batch: list[dict[str, Any]], fresh: bool) -> None:  # on the writer thread
         self._db.write_results(batch, fresh=fresh)
         self._written += len(batch)
+        self._total += len(batch)
+        # committed: a run killed from here on keeps these documents
+        log.info("stored %d document(s), %d in this run", len(batch), self._total)
         if self._written >= REOPEN_EVERY:
             self._db.reopen()
             self._written = 0

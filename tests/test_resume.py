@@ -29,13 +29,20 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     make_corpus(folder, 800)
     store = tmp_path / "s.duckdb"
-    cmd = [sys.executable, "-m", "cdtext", "ingest", str(folder), "--store", str(store), "--jobs", "2", "-q"]
-    proc = subprocess.Popen(cmd, start_new_session=True)
-    time.sleep(4.0)
+    cmd = [sys.executable, "-m", "cdtext", "-v", "ingest", str(folder), "--store", str(store), "--jobs", "2", "-q"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    # kill as soon as the first batch is committed (-v logs each store write), not after a fixed
+    # sleep: on a fast machine the whole corpus can be done before a sleep ends
+    deadline = time.monotonic() + 120
+    for line in proc.stderr:
+        if "stored " in line or time.monotonic() > deadline:
+            break
     killed = proc.poll() is None
     if killed:
         os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, mid-run
     proc.wait()
+    proc.stderr.close()
 
     first = {}
     if store.exists():
@@ -45,8 +52,8 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     assert summary.total == 800
     assert summary.unchanged == len(first), "no finished file is processed twice"
     assert summary.processed == 800 - len(first)
-    if killed:
-        assert 0 < len(first) < 800, "the kill should have interrupted a run that had written some results"
+    assert killed, "the run ended before its first write was seen"
+    assert 0 < len(first) < 800, "the kill should have interrupted a run that had written some results"
 
     with duckdb.connect(str(store), read_only=True) as con:
         n_docs, n_paths = con.execute("SELECT count(*), count(DISTINCT path) FROM documents").fetchone()
