@@ -225,13 +225,7 @@ def ingest(
     summary = run_ingest(paths, store, meta=meta, config=config, force=force, progress=progress)
     progress.finish()
     if not quiet:
-        counts = ", ".join(f"{n} {s}" for s, n in summary.counts.most_common())
-        click.echo(
-            f"{summary.total} file(s): {summary.unchanged} unchanged"
-            + (f", {counts}" if counts else "")
-            + f" in {summary.seconds:.1f} s -> {store}",
-            err=True,
-        )
+        click.echo(f"{summary.total} file(s): {summary.outcome()} in {summary.seconds:.1f} s -> {store}", err=True)
     if strict and any(s != "ok" for s in summary.counts):
         sys.exit(EXIT_STRICT)
 

@@ -43,6 +43,10 @@ class IngestSummary:
     def processed(self) -> int:
         return sum(self.counts.values())
 
+    def outcome(self) -> str:
+        """``"3 unchanged, 5 ok, 1 timeout"``: unchanged files, then processed ones by status."""
+        return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": self.total,

@@ -69,9 +69,7 @@ def run(
     t = time.perf_counter()
     summary = ingest(list(inputs), store, meta=meta, config=config, force=force, progress=progress)
     timings["ingest"] = time.perf_counter() - t
-    parts = [f"{summary.unchanged} unchanged"]
-    parts += [f"{n} {s}" for s, n in summary.counts.most_common()]
-    say(f"ingest: {summary.total} file(s), " + ", ".join(parts))
+    say(f"ingest: {summary.total} file(s), {summary.outcome()}")
 
     t = time.perf_counter()
     clf = Classifier.load(model)
