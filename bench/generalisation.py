@@ -27,8 +27,11 @@ def main() -> None:
     lex = Classifier(LexiconClassifier(), name="lexicon")._proba_and_labels(test.text.tolist())[1]
     base = evaluate_predictions(y, lex, None, n_boot=500)
     print(f"train: slices A-F ({len(train)} passages); test: slices G+H ({len(test)} passages)")
-    for key, title in (("macro_f1", "macro-F1, functions"), ("anchoring_f1", "policy-anchoring F1"),
-                       ("no_function_f1", "no-function F1")):
+    for key, title in (
+        ("macro_f1", "macro-F1, functions"),
+        ("anchoring_f1", "policy-anchoring F1"),
+        ("no_function_f1", "no-function F1"),
+    ):
         ci = ours.get(f"{key}_95ci")
         extra = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
         print(f"{title:<24} model {ours[key]:.3f}{extra}   lexicon {base[key]:.3f}")

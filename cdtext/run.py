@@ -128,7 +128,12 @@ def run(
         "counts": counts,
         "n_passages": int(len(passages)),
         "n_units": int(len(profiles)),
-        "this_run": {"forced": force, "unchanged": summary.unchanged, "processed": dict(summary.counts), "classified": n_new},
+        "this_run": {
+            "forced": force,
+            "unchanged": summary.unchanged,
+            "processed": dict(summary.counts),
+            "classified": n_new,
+        },
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows],
     }

@@ -86,6 +86,7 @@ DOCUMENT_COLUMNS = (
 )
 PASSAGE_COLUMNS = ("passage_id", "doc_id", "idx", "page", "text", "n_words", "start", "end", "heading")
 
+
 def _column_types(table_sql: str) -> dict[str, str]:
     """``column -> SQL type`` of one CREATE TABLE statement of :data:`SCHEMA`."""
     types = {}
@@ -101,9 +102,11 @@ TABLES = ("documents", "passages", "texts", "predictions")
 ROW_GROUP_SIZE = 2048
 _TYPES = {
     name: _column_types(part.split(";")[0])
-    for name, part in (("documents", SCHEMA.split("CREATE TABLE IF NOT EXISTS documents")[1]),
-                       ("texts", SCHEMA.split("CREATE TABLE IF NOT EXISTS texts")[1]),
-                       ("passages", SCHEMA.split("CREATE TABLE IF NOT EXISTS passages")[1]))
+    for name, part in (
+        ("documents", SCHEMA.split("CREATE TABLE IF NOT EXISTS documents")[1]),
+        ("texts", SCHEMA.split("CREATE TABLE IF NOT EXISTS texts")[1]),
+        ("passages", SCHEMA.split("CREATE TABLE IF NOT EXISTS passages")[1]),
+    )
 }
 
 
@@ -111,8 +114,6 @@ class Store:
     """A DuckDB file holding the corpus. Use as a context manager."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
-        import duckdb
-
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"store not found: {self.path}; create it with `cdtext ingest ... --store {self.path}`")

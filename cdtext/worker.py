@@ -150,8 +150,16 @@ def _prewarm() -> None:
     """Import the readers' libraries now, while the parent is still starting up, not on the first file."""
     import importlib
 
-    for name in ("pdfplumber", "numpy", "trafilatura", "cdtext.readers.html", "cdtext.readers.pdf",
-                 "cdtext.readers.text", "cdtext.segment", "cdtext.meta"):
+    for name in (
+        "pdfplumber",
+        "numpy",
+        "trafilatura",
+        "cdtext.readers.html",
+        "cdtext.readers.pdf",
+        "cdtext.readers.text",
+        "cdtext.segment",
+        "cdtext.meta",
+    ):
         try:
             importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a missing optional library shows up on the file that needs it

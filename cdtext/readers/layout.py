@@ -158,9 +158,7 @@ def words_to_lines(words: Sequence[Word], gutters: Sequence[tuple[float, float]]
         run = [row[0]]
         prev = row[0]
         for w in row[1:]:
-            if w.x0 - prev.x1 >= least and any(
-                min(w.x0, g1) - max(prev.x1, g0) >= t for g0, g1, t in needs
-            ):
+            if w.x0 - prev.x1 >= least and any(min(w.x0, g1) - max(prev.x1, g0) >= t for g0, g1, t in needs):
                 lines.append(_make_line(run))
                 run = [w]
             else:
