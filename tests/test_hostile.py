@@ -93,7 +93,7 @@ def test_cmap_path_traversal_cannot_be_redirected(tmp_path: Path) -> None:
 
 
 def test_no_code_from_data_in_the_source() -> None:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "cdtext").rglob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "src" / "cdtext").rglob("*.py"))
     assert not re.search(r"^\s*import (c?pickle|joblib|dill)|from (c?pickle|joblib) import", source, re.M)
     assert "repair=True" not in source, "never run Ghostscript (pdfplumber repair) on inputs"
 

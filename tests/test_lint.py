@@ -16,5 +16,5 @@ RUFF = shutil.which("ruff")
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(args: list[str]) -> None:
     assert RUFF is not None
-    out = subprocess.run([RUFF, *args, "cdtext", "tests", "bench"], cwd=REPO, capture_output=True, text=True)
+    out = subprocess.run([RUFF, *args, "src", "tests", "bench"], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -20,14 +20,8 @@ LEXICON = "lexicon"
 
 
 def default_model_path() -> Path:
-    """Where the shipped model lives: ``models/`` of a checkout, or the installed copy."""
-    checkout = Path(__file__).resolve().parents[2]
-    repo = checkout / "models" / DEFAULT_NAME
-    if (checkout / "setup.cfg").exists() and (repo.parent / f"{DEFAULT_NAME}.skops").exists():
-        return repo
-    # an installed copy: setup.cfg installs models/ as the package data of cdtext.models
-    installed = Path(__file__).resolve().parents[1] / "models" / DEFAULT_NAME
-    return installed if (installed.parent / f"{DEFAULT_NAME}.skops").exists() else repo
+    """Where the shipped model lives: the package data folder ``cdtext/models``."""
+    return Path(__file__).resolve().parents[1] / "models" / DEFAULT_NAME
 
 
 class Classifier:

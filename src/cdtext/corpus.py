@@ -22,7 +22,7 @@ import pandas as pd
 from cdtext.errors import CdtextError
 from cdtext.labels import ANCHORED, FUNCTIONS, GENRES, LABELS, POLICY_AREAS
 
-_CHECKOUT_CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "annotated"
+_CHECKOUT_CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "annotated"
 #: the annotated corpus of a checkout (editable install), else ./corpus/annotated of the working folder
 DEFAULT_CORPUS = _CHECKOUT_CORPUS if _CHECKOUT_CORPUS.exists() else Path.cwd() / "corpus" / "annotated"
 FIELDS = ("id", "text", "functions", "policy_anchored", "policy_areas", "genre", "city", "country", "split")
