@@ -79,3 +79,11 @@ def test_detect_encoding_says_why() -> None:
     assert detect_encoding(codecs.BOM_UTF8 + b"x") == ("utf-8", "bom")
     name, how = detect_encoding(html(FRENCH, "iso-8859-1").encode("utf-8"))
     assert name == "utf-8" and "declared" in how
+
+
+def test_markdown_with_a_leading_comment_and_inline_breaks_is_text() -> None:
+    from cdtext.readers.sniff import sniff_format
+
+    md = b"<!-- source URL: https://example.org -->\n[Skip](https://example.org#m)\n\n| a | b<br>c |\n| --- | --- |\n"
+    assert sniff_format(md) == "text"
+    assert sniff_format(b"<!-- saved page -->\n<html><body><p>Hi</p></body></html>") == "html"

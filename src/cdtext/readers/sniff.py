@@ -9,6 +9,7 @@ _HTML_MARKERS = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|section|table|span|a\s|h[1-6]|ul|li|br)\b",
     re.IGNORECASE,
 )
+_LEADING_COMMENTS = re.compile(r"^(?:\s*<!--.*?-->)+\s*", re.S)
 _PDF_MAGIC = b"%PDF-"
 # Magic numbers of common binary formats we do not read.
 _BINARY_MAGIC = (
@@ -77,7 +78,11 @@ def sniff_format(head: bytes) -> str:
     if not sample.strip():
         return "empty"
     lowered = sample.lstrip().lower()
-    looks_like_markup = lowered.startswith("<") or _HTML_DOC.search(sample[:65536])
+    # a leading comment says nothing: Markdown exports often start with one
+    after_comments = _LEADING_COMMENTS.sub("", lowered)
+    looks_like_markup = (after_comments.startswith("<") and not after_comments.startswith("<http")) or _HTML_DOC.search(
+        sample[:65536]
+    )
     if looks_like_markup and _HTML_MARKERS.search(sample[:65536].encode("latin-1", "ignore")):
         # an XML document that is not XHTML (RSS, TEI, ...) is not a web page
         if lowered.startswith("<?xml") and "<html" not in lowered[:4096]:

@@ -1,9 +1,12 @@
 """Plain text and Markdown -> blocks.
 
 Paragraphs are separated by blank lines, or are one per line when the file
-is written that way (no blank lines, or a blank line after every line).
-Markdown headings (``#``, underlined), list items and short title-like lines
-become headings or list items.
+is written that way (no blank lines, or a blank line after every line). A
+file of short lines wrapped at a fixed width with a blank line after each
+(text pasted from a PDF) is reflowed into paragraphs first. Markdown
+headings (``#``, underlined), list items and short title-like lines become
+headings or list items; other Markdown (front matter, links, tables, inline
+HTML) is reduced to plain text by :mod:`cdtext.readers.markdown`.
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ import re
 
 from cdtext.errors import ExtractionError
 from cdtext.readers.encoding import decode_bytes
+from cdtext.readers.markdown import clean_markdown
 from cdtext.types import Block, Extracted
 
 _ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+\u2022\u25aa\u2013]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
+_LIST_ITEM = re.compile(r"^\s{0,6}(?:[-*+\u2022\u25aa\u25cf\u25e6\u2023\uf0b7\u2013]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
 _HYPHEN_END = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])-$")
 _TERMINAL = ".!?;:,\u201d\"')]"
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_SENTENCE_END = ".!?:;\u201d\"')]"
 
 
 def join_lines(lines: list[str]) -> str:
@@ -93,6 +98,42 @@ def _chunk_blocks(chunk: list[str], next_exists: bool) -> list[Block]:
     return [Block(text, "paragraph")]
 
 
+def looks_wrapped(lines: list[str]) -> bool:
+    """Lines cut at a fixed width: many end mid-sentence and the next goes on in lower case."""
+    if len(lines) < 10:
+        return False
+    goes_on = sum(1 for a, b in zip(lines, lines[1:]) if a[-1] not in _SENTENCE_END and b[:1].islower())
+    return goes_on >= 0.15 * len(lines)
+
+
+def reflow(lines: list[str]) -> list[list[str]]:
+    """Group wrapped lines into paragraphs.
+
+    A line goes on into the next one when it is nearly as long as the
+    wrapping width and does not end a sentence (or ends one but the next line
+    starts in lower case); short lines without closing punctuation stand
+    alone (titles, names), and list items always start a new paragraph.
+    """
+    lengths = sorted(len(line) for line in lines)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    groups: list[list[str]] = []
+    for line in lines:
+        if groups:
+            prev = groups[-1][-1]
+            long_enough = len(prev) >= 0.6 * width
+            open_end = prev[-1] not in _SENTENCE_END
+            if (
+                long_enough
+                and not _LIST_ITEM.match(line)
+                and not _ATX_HEADING.match(line)
+                and (open_end or (len(prev) >= 0.85 * width and line[:1].islower()))
+            ):
+                groups[-1].append(line)
+                continue
+        groups.append([line])
+    return groups
+
+
 def text_to_blocks(text: str) -> list[Block]:
     """Split decoded text into blocks (see the module docstring for the rules)."""
     lines = text.replace("\f", "\n").split("\n")
@@ -107,7 +148,10 @@ def text_to_blocks(text: str) -> list[Block]:
     one_per_line = multi_line == 0 or (
         len(chunks) <= max(1.0, 0.1 * len(nonblank)) and (ends_sentence >= 0.5 or avg_len > 120)
     )
-    if one_per_line:
+    single_share = sum(1 for c in chunks if len(c) == 1) / max(len(chunks), 1)
+    if single_share >= 0.9 and looks_wrapped(nonblank):
+        chunks = reflow(nonblank)
+    elif one_per_line:
         chunks = [[line] for c in chunks for line in c]
     blocks: list[Block] = []
     for i, chunk in enumerate(chunks):
@@ -120,6 +164,9 @@ def read_text(data: bytes) -> Extracted:
     text, encoding = decode_bytes(data)
     if not text.strip():
         raise ExtractionError("empty", "the file contains only whitespace")
+    text, front = clean_markdown(text)
     blocks = text_to_blocks(text)
-    title = blocks[0].text if blocks and blocks[0].kind == "heading" else None
-    return Extracted(format="text", blocks=tuple(blocks), title=title, info={"encoding": encoding})
+    title = front.get("title") or (blocks[0].text if blocks and blocks[0].kind == "heading" else None)
+    return Extracted(
+        format="text", blocks=tuple(blocks), title=title, date=front.get("date"), info={"encoding": encoding}
+    )
