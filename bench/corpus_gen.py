@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 from pathlib import Path
 
-from cdtext.synth import flow_report, write_pdf
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the PDF writer lives with the test helpers
+from helpers.synth import flow_report, write_pdf  # noqa: E402
 
 SUBJECTS = [
     "The mayor",

@@ -23,10 +23,12 @@ from pathlib import Path
 import pdfplumber
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.pdf import read_pdf
-from cdtext.readers.pdfium import read_pdf_pdfium
+from cdtext.ingestion.readers.pdf import read_pdf
+from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
 from cdtext.segment import segment
-from cdtext.synth import flow_report, write_pdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the PDF writer lives with the test helpers
+from helpers.synth import flow_report, write_pdf  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REALWORLD = REPO.parent / "shared" / "realworld"

@@ -56,7 +56,7 @@ def machine() -> list[str]:
 def html_section() -> list[str]:
     import trafilatura
 
-    from cdtext.readers.html import read_html
+    from cdtext.ingestion.readers.html import read_html
 
     pages = []
     if REALWORLD.exists():
@@ -110,8 +110,8 @@ def _pool_child(folder: Path, processes: int) -> dict:
     """A named baseline: the workers' per-file work in a plain multiprocessing Pool, no store, no limits."""
     code = f"""
 import json, time, multiprocessing as mp, os
-from cdtext.worker import process_file
-from cdtext.config import IngestConfig
+from cdtext.ingestion.worker import process_file
+from cdtext.ingestion.config import IngestConfig
 settings = IngestConfig().to_dict()
 def one(path):
     return process_file(path, "bench", settings)["status"]

@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import REPO, SAMPLES
 
 from cdtext.cli import main
-
-from .conftest import REPO, SAMPLES
 
 
 def run(*args: str) -> object:

@@ -7,10 +7,9 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from cdtext.corpus import DEFAULT_CORPUS, check_corpus, load_corpus, near_duplicates
-
-from .conftest import REPO
 
 
 @pytest.fixture(scope="module")

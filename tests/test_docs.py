@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from conftest import REPO
 
 from cdtext.cli import main
-
-from .conftest import REPO
 
 
 def test_every_command_has_help_and_is_documented() -> None:

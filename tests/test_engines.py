@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
+from helpers.synth import flow_report, write_pdf
 
 import cdtext
-from cdtext.synth import flow_report, write_pdf
-
-from .conftest import SAMPLES
 
 pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'cdtext[dask]')")
 
@@ -35,8 +34,8 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
 
 
 def test_scheduler_needs_dask_engine() -> None:
-    from cdtext.config import IngestConfig
     from cdtext.errors import ConfigError
+    from cdtext.ingestion.config import IngestConfig
 
     with pytest.raises(ConfigError, match="only applies to the dask engine"):
         IngestConfig(scheduler="tcp://127.0.0.1:8786")

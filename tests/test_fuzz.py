@@ -6,19 +6,18 @@ import random
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
+from helpers.synth import flow_report, write_pdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cdtext
 from cdtext.errors import ExtractionError
-from cdtext.readers.encoding import decode_bytes
-from cdtext.readers.html import read_html
-from cdtext.readers.sniff import sniff_format
-from cdtext.readers.text import read_text
-from cdtext.synth import flow_report, write_pdf
+from cdtext.ingestion.readers.encoding import decode_bytes
+from cdtext.ingestion.readers.html import read_html
+from cdtext.ingestion.readers.sniff import sniff_format
+from cdtext.ingestion.readers.text import read_text
 from cdtext.types import STATUSES
-
-from .conftest import SAMPLES
 
 HTML_PIECES = st.sampled_from(
     [

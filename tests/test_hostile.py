@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import HOSTILE, REPO
 
 import cdtext
 from cdtext.types import STATUSES
-
-from .conftest import HOSTILE, REPO
 
 pytestmark = pytest.mark.realworld
 
@@ -82,7 +81,7 @@ def test_encryption_statuses(hostile_run: tuple[Path, dict]) -> None:
 
 
 def test_cmap_path_traversal_cannot_be_redirected(tmp_path: Path) -> None:
-    from cdtext.worker import harden_pdfminer
+    from cdtext.ingestion.worker import harden_pdfminer
 
     harden_pdfminer()
     from pdfminer.cmapdb import CMapDB
@@ -109,7 +108,7 @@ def test_hostile_file_names_are_safe_in_outputs(tmp_path: Path) -> None:
         if big.stat().st_size > 5_000_000:  # the very large pages are for the slow test
             big.unlink()
     run_dir = tmp_path / "run"
-    from cdtext.run import run
+    from cdtext.pipeline import run
 
     card = run([out], run_dir, replicates=50, config={"jobs": 2, "timeout": 30})
     names = {Path(i["path"]).name for i in card["inputs"]}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SAMPLES
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.html import read_html
-
-from .conftest import SAMPLES
+from cdtext.ingestion.readers.html import read_html
 
 
 def test_sample_press_release_main_content_only() -> None:

@@ -6,8 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-
-from .conftest import REPO
+from conftest import REPO
 
 RUFF = shutil.which("ruff")
 

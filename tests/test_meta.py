@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdtext.errors import MetadataError
-from cdtext.meta import (
+from cdtext.ingestion.meta import (
     MetaTable,
     find_date,
     infer_city,

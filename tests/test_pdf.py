@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.synth import flow_report, write_pdf
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.pdf import read_pdf as read_plumber
-from cdtext.readers.pdfium import read_pdf_pdfium
+from cdtext.ingestion.readers.pdf import read_pdf as read_plumber
+from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
 from cdtext.segment import segment
-from cdtext.synth import flow_report, write_pdf
 
 PARAGRAPHS = [
     "The international relations office coordinates incoming delegations, maintains relationships "
@@ -71,14 +71,14 @@ def test_generated_report_gives_exact_passages(
 
 
 def test_hyphenation_really_happened_in_fixture(tmp_path: Path) -> None:
-    from cdtext.synth import wrap
+    from helpers.synth import wrap
 
     lines = wrap(PARAGRAPHS[1], 150, 11, hyphenate=True)
     assert any(line.endswith("-") and line[-2].isalpha() for line in lines)
 
 
 def test_two_column_page_reads_left_column_first(tmp_path: Path, read_pdf) -> None:
-    from cdtext.synth import TextRun
+    from helpers.synth import TextRun
 
     left = [
         TextRun(72, 700 - 14 * i, 11, f"left column line number {w} of the text")

@@ -7,12 +7,11 @@ import shutil
 from pathlib import Path
 
 import duckdb
+from conftest import REPO, SAMPLES
+from helpers.synth import flow_report, write_pdf
 
 import cdtext
-from cdtext.config import IngestConfig
-from cdtext.synth import flow_report, write_pdf
-
-from .conftest import REPO, SAMPLES
+from cdtext.ingestion.config import IngestConfig
 
 
 def make_inputs(root: Path) -> Path:
@@ -87,7 +86,7 @@ def test_overlapping_inputs_name_each_file_once(tmp_path: Path) -> None:
 
 
 def test_store_renewed_mid_run_keeps_every_row(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import cdtext.pipeline as pipeline
+    import cdtext.ingestion.driver as pipeline
 
     folder = tmp_path / "many"
     folder.mkdir()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
+from conftest import REPO
+
 from cdtext.classify.api import Classifier
 from cdtext.classify.evaluate import evaluate_predictions
 from cdtext.corpus import corpus_hash, label_matrix, load_corpus
-
-from .conftest import REPO
 
 GATE = REPO / "models" / "quality_gate.json"
 

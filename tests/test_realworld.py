@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REALWORLD
 
 import cdtext
-
-from .conftest import REALWORLD
 
 pytestmark = pytest.mark.realworld
 

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import HOSTILE, REPO, SAMPLES
 
 from cdtext.cli import main
-
-from .conftest import HOSTILE, REPO, SAMPLES
 
 
 def build(tmp_path: Path, inputs: list[Path]) -> tuple[Path, str]:

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from cdtext.readers.encoding import decode_bytes, detect_encoding
-from cdtext.readers.sniff import sniff_format
+from cdtext.ingestion.readers.encoding import decode_bytes, detect_encoding
+from cdtext.ingestion.readers.sniff import sniff_format
 
 FRENCH = "Le jumelage entre Lyon et Montréal renforce la coopération culturelle — été 2024."
 RUSSIAN = "Побратимство городов: делегация мэрии посетила Берлин и подписала соглашение."
@@ -34,7 +34,7 @@ def test_sniff_format_from_bytes(head: bytes, expected: str) -> None:
 
 
 def test_sniff_ignores_extension_pdf_bytes_named_html(tmp_path) -> None:
-    from cdtext.synth import TextRun, write_pdf
+    from helpers.synth import TextRun, write_pdf
 
     path = write_pdf(tmp_path / "page.html", [[TextRun(72, 700, 12, "A PDF under another name.")]])
     assert sniff_format(path.read_bytes()[:4096]) == "pdf"
@@ -82,7 +82,7 @@ def test_detect_encoding_says_why() -> None:
 
 
 def test_markdown_with_a_leading_comment_and_inline_breaks_is_text() -> None:
-    from cdtext.readers.sniff import sniff_format
+    from cdtext.ingestion.readers.sniff import sniff_format
 
     md = b"<!-- source URL: https://example.org -->\n[Skip](https://example.org#m)\n\n| a | b<br>c |\n| --- | --- |\n"
     assert sniff_format(md) == "text"

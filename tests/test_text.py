@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cdtext.readers.markdown import clean_markdown
-from cdtext.readers.text import join_lines, read_text, text_to_blocks
+from cdtext.ingestion.readers.markdown import clean_markdown
+from cdtext.ingestion.readers.text import join_lines, read_text, text_to_blocks
 
 
 def test_blank_line_paragraphs_join_wrapped_lines() -> None:

@@ -2,14 +2,16 @@
 
     python corpus/tools/make_samples.py
 
-The report is laid out by cdtext.synth: two columns, a running header, a
+The report is laid out by tests/helpers/synth.py: two columns, a running header, a
 footer with page numbers and hyphenated line breaks, so the sample exercises
 the PDF layout analysis end to end.
 """
 
+import sys
 from pathlib import Path
 
-from cdtext.synth import flow_report, write_pdf
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))  # the PDF writer lives with the test helpers
+from helpers.synth import flow_report, write_pdf  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "samples" / "lakemont-international-affairs-report-2023.pdf"
 

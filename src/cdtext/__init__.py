@@ -31,15 +31,15 @@ __all__ = [
 
 _LAZY = {
     "Classifier": ("cdtext.classify.api", "Classifier"),
-    "IngestConfig": ("cdtext.config", "IngestConfig"),
+    "IngestConfig": ("cdtext.ingestion.config", "IngestConfig"),
     "VerdictRule": ("cdtext.aggregate", "VerdictRule"),
     "compare": ("cdtext.aggregate", "compare"),
     "evidence": ("cdtext.aggregate", "evidence"),
-    "ingest": ("cdtext.pipeline", "ingest"),
+    "ingest": ("cdtext.ingestion.driver", "ingest"),
     "profile": ("cdtext.aggregate", "profile"),
     "read_documents": ("cdtext.store", "read_documents"),
     "read_passages": ("cdtext.store", "read_passages"),
-    "read_predictions": ("cdtext.classify.run", "read_predictions"),
+    "read_predictions": ("cdtext.classify.batch", "read_predictions"),
     "train": ("cdtext.classify.api", "train"),
 }
 

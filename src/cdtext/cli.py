@@ -151,7 +151,7 @@ def make_config(
     max_passages: int | None = None,
 ) -> Any:
     """The one place where CLI options become an IngestConfig."""
-    from cdtext.config import MIB, IngestConfig
+    from cdtext.ingestion.config import MIB, IngestConfig
 
     return IngestConfig.resolve(
         None,
@@ -217,8 +217,8 @@ def ingest(
     file gets one row in the documents table with a status and a reason;
     unchanged files are skipped on later runs.
     """
-    from cdtext.pipeline import ingest as run_ingest
-    from cdtext.pipeline import iter_files
+    from cdtext.ingestion.driver import ingest as run_ingest
+    from cdtext.ingestion.driver import iter_files
 
     config = make_config(**options)
     progress = _Progress(sum(1 for _ in iter_files(paths)), quiet)
@@ -375,7 +375,7 @@ def classify(
     import tempfile
 
     from cdtext.classify.api import Classifier
-    from cdtext.classify.run import STORE_SUFFIXES, TABLE_SUFFIXES, classify_store, read_predictions, read_table
+    from cdtext.classify.batch import STORE_SUFFIXES, TABLE_SUFFIXES, classify_store, read_predictions, read_table
     from cdtext.export import write_table
 
     clf = Classifier.load(model)
@@ -389,7 +389,7 @@ def classify(
     if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
         target = paths[0]
     else:
-        from cdtext.pipeline import ingest as run_ingest
+        from cdtext.ingestion.driver import ingest as run_ingest
 
         target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
         run_ingest(paths, target, config=make_config(jobs, None, None, None))  # other options: defaults
@@ -448,7 +448,7 @@ def profile_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _store_predictions(store: str, model: str | None) -> tuple[Any, Any, Any]:
     """Predictions and documents of a store (classified first when needed), saying when it classified."""
-    from cdtext.classify.run import store_predictions
+    from cdtext.classify.batch import store_predictions
 
     predictions, documents, clf, n = store_predictions(store, model)
     if n:
@@ -617,8 +617,8 @@ def run_command(
     input's hash and status, timings). Running it again re-reads only new or
     changed files and classifies only new passages; --force redoes everything.
     """
-    from cdtext.pipeline import iter_files
-    from cdtext.run import run as run_pipeline
+    from cdtext.ingestion.driver import iter_files
+    from cdtext.pipeline import run as run_pipeline
 
     config = make_config(**options)
     progress = _Progress(sum(1 for _ in iter_files(inputs)), quiet)

@@ -15,8 +15,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from cdtext.config import IngestConfig
 from cdtext.errors import ExtractionError
+from cdtext.ingestion.config import IngestConfig
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,8 @@ def _is_memory_failure(exc: BaseException) -> bool:
 
 def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
     """Read, describe and segment one file. Never raises for a bad file."""
-    from cdtext.meta import infer_meta
-    from cdtext.readers import read_document
+    from cdtext.ingestion.meta import infer_meta
+    from cdtext.ingestion.readers import read_document
     from cdtext.segment import segment
 
     cfg = IngestConfig.resolve(config)
@@ -154,11 +154,11 @@ def _prewarm() -> None:
         "pdfplumber",
         "numpy",
         "trafilatura",
-        "cdtext.readers.html",
-        "cdtext.readers.pdf",
-        "cdtext.readers.text",
+        "cdtext.ingestion.readers.html",
+        "cdtext.ingestion.readers.pdf",
+        "cdtext.ingestion.readers.text",
         "cdtext.segment",
-        "cdtext.meta",
+        "cdtext.ingestion.meta",
     ):
         try:
             importlib.import_module(name)
@@ -167,7 +167,7 @@ def _prewarm() -> None:
 
 
 def main() -> None:
-    """Worker entry point (``python -m cdtext.worker MEMORY_LIMIT``).
+    """Worker entry point (``python -m cdtext.ingestion.worker MEMORY_LIMIT``).
 
     Reads one JSON task per line on stdin, ``[path, doc_id, config]``, and
     writes one JSON result per line on the original stdout; anything a

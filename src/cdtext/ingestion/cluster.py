@@ -4,7 +4,7 @@ Both engines take ``(key, path, doc_id, config)`` tasks and yield
 ``(key, result)`` pairs as files finish; the parent writes results to the
 store. With Dask each task carries a small batch of files (``DASK_BATCH``),
 and every file still runs in an isolated worker process (``python -m
-cdtext.worker``) with the same wall-clock and memory limits: each Dask worker
+cdtext.ingestion.worker``) with the same wall-clock and memory limits: each Dask worker
 thread keeps one such process alive, reuses it, and it is stopped when the
 pool closes.
 Files are read by path, so on a real cluster every Dask worker must see the
@@ -20,8 +20,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cdtext.batch import WorkerPool
 from cdtext.errors import ConfigError
+from cdtext.ingestion.pool import WorkerPool
 
 log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")

@@ -1,6 +1,6 @@
 """HTML bytes -> blocks: decode ourselves, parse leniently, keep the main content.
 
-The bytes are decoded by :mod:`cdtext.readers.encoding` (lxml would read
+The bytes are decoded by :mod:`cdtext.ingestion.readers.encoding` (lxml would read
 undeclared UTF-8 as Latin-1), parsed with ``lxml.html`` with ``huge_tree`` on
 (without it libxml2 silently drops text from giant nodes) and never as XML.
 trafilatura finds the main content, title and publication date; when it
@@ -18,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.encoding import decode_bytes
+from cdtext.ingestion.readers.encoding import decode_bytes
 from cdtext.types import Block, Extracted
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.sniff import sniff_format
+from cdtext.ingestion.readers.sniff import sniff_format
 from cdtext.types import Extracted
 
 SNIFF_BYTES = 65536
@@ -28,17 +28,17 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfpl
         )
     if fmt == "pdf":
         if pdf_engine == "pdfium":
-            from cdtext.readers.pdfium import read_pdf_pdfium
+            from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
 
             return read_pdf_pdfium(path, max_pages=max_pages)
-        from cdtext.readers.pdf import read_pdf
+        from cdtext.ingestion.readers.pdf import read_pdf
 
         return read_pdf(path, max_pages=max_pages)
     data = path.read_bytes()
     if fmt == "html":
-        from cdtext.readers.html import read_html
+        from cdtext.ingestion.readers.html import read_html
 
         return read_html(data)
-    from cdtext.readers.text import read_text
+    from cdtext.ingestion.readers.text import read_text
 
     return read_text(data)

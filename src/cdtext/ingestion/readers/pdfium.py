@@ -4,7 +4,7 @@ PDFium's text page gives the page text and a box per character. Words are
 cut from the text at whitespace and boxed from their first and last
 characters (two box look-ups per word instead of one per character), then
 fed to the same layout analysis as the pdfplumber backend
-(:mod:`cdtext.readers.layout`), so both give passages of the same kind.
+(:mod:`cdtext.ingestion.readers.layout`), so both give passages of the same kind.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.layout import Word
-from cdtext.readers.pdf import _meta_text, _pdf_date, pages_to_extracted
+from cdtext.ingestion.readers.layout import Word
+from cdtext.ingestion.readers.pdf import _meta_text, _pdf_date, pages_to_extracted
 from cdtext.types import Extracted
 
 # PDFium marks a word hyphenated at a line end with U+FFFE and drops the line

@@ -2,7 +2,7 @@
 
 pdfminer can hang or grow without bound on hostile files, and that cannot be
 interrupted from inside Python, so each file runs in a worker process
-(``python -m cdtext.worker``, talking JSON lines over pipes: nothing is
+(``python -m cdtext.ingestion.worker``, talking JSON lines over pipes: nothing is
 unpickled, and the caller's script is never re-imported). The parent kills a
 worker that passes its deadline (status ``timeout``), notices one that dies
 (``oom`` when it was near its memory limit, ``error`` otherwise), starts a
@@ -86,7 +86,7 @@ class WorkerPool:
         env.pop("CMAP_PATH", None)  # pdfminer must load CMaps only from its own package
         quiet = log.isEnabledFor(logging.DEBUG) is False
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cdtext.worker", str(self.memory_limit)],
+            [sys.executable, "-m", "cdtext.ingestion.worker", str(self.memory_limit)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL if quiet else None,

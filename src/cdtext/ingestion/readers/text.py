@@ -6,7 +6,7 @@ file of short lines wrapped at a fixed width with a blank line after each
 (text pasted from a PDF) is reflowed into paragraphs first. Markdown
 headings (``#``, underlined), list items and short title-like lines become
 headings or list items; other Markdown (front matter, links, tables, inline
-HTML) is reduced to plain text by :mod:`cdtext.readers.markdown`.
+HTML) is reduced to plain text by :mod:`cdtext.ingestion.readers.markdown`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.encoding import decode_bytes
-from cdtext.readers.markdown import clean_markdown
+from cdtext.ingestion.readers.encoding import decode_bytes
+from cdtext.ingestion.readers.markdown import clean_markdown
 from cdtext.types import Block, Extracted
 
 _ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from cdtext.readers.text import join_lines
+from cdtext.ingestion.readers.text import join_lines
 from cdtext.types import Block
 
 

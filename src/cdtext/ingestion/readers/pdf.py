@@ -1,6 +1,6 @@
 """PDF files -> blocks with pdfplumber (the only module that imports it).
 
-Words with coordinates feed :mod:`cdtext.readers.layout`; ``extract_text()``
+Words with coordinates feed :mod:`cdtext.ingestion.readers.layout`; ``extract_text()``
 is never used (it reads straight across columns). Every page is closed after
 use, which keeps memory flat on long files.
 """
@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
-from cdtext.readers.layout import Word, pages_to_blocks
+from cdtext.ingestion.readers.layout import Word, pages_to_blocks
 from cdtext.types import Extracted
 
 log = logging.getLogger(__name__)

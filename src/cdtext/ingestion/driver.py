@@ -1,0 +1,265 @@
+"""files -> store: walk inputs, skip unchanged files, read the rest in workers, write results."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cdtext.errors import CdtextError
+from cdtext.hashing import file_sha256
+from cdtext.ingestion.config import IngestConfig
+from cdtext.ingestion.meta import DocMeta, MetaTable
+from cdtext.store import Store
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, str], None]
+FLUSH_EVERY = 100
+FLUSH_SECONDS = 2.0
+#: the store's connection is renewed after this many written documents (see Store.reopen)
+REOPEN_EVERY = 500
+
+
+@dataclass
+class IngestSummary:
+    """What one ingestion run did."""
+
+    total: int = 0
+    unchanged: int = 0
+    counts: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    #: largest resident memory seen in a worker process, bytes (local engine)
+    peak_worker_rss: int = 0
+
+    @property
+    def processed(self) -> int:
+        return sum(self.counts.values())
+
+    def outcome(self) -> str:
+        """``"3 unchanged, 5 ok, 1 timeout"``: unchanged files, then processed ones by status."""
+        return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "unchanged": self.unchanged,
+            "processed": self.processed,
+            "counts": dict(self.counts),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named directly, and files under folders (recursively, sorted, hidden ones skipped)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        elif path.exists() or path.is_symlink():
+            yield path
+        else:
+            raise CdtextError(f"no such file or folder: {raw}")
+
+
+def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    return {
+        "city": meta.city,
+        "date": meta.date,
+        "doc_type": meta.doc_type,
+        "title": meta.title,
+        "extra": meta.extra,
+        "meta_source": meta.source,
+    }
+
+
+def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
+    """CSV values override what the worker inferred."""
+    if given is None:
+        return
+    source = dict(result.get("meta_source") or {})
+    for key in ("city", "date", "doc_type", "title"):
+        value = getattr(given, key)
+        if value:
+            result[key] = value
+            source[key] = "meta"
+    result["extra"] = given.extra
+    result["meta_source"] = source
+
+
+class _StoreWriter:
+    """Store writes on one background thread, so workers get new files while a batch is written.
+
+    DuckDB releases the GIL while it works, so the parent keeps dispatching
+    files meanwhile. At most ``depth`` operations wait; beyond that the caller
+    blocks, so memory stays bounded. The first write error is raised to the
+    caller at its next call or at :meth:`close`.
+    """
+
+    def __init__(self, db: Store, depth: int = 2) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._db = db
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cdtext-store")
+        self._pending: deque[Future] = deque()
+        self._written = 0
+        self._total = 0
+
+    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
+        self._pending.append(self._pool.submit(fn, *args))
+        while self._pending and (len(self._pending) > self._depth or self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def write(self, batch: list[dict[str, Any]], fresh: bool) -> None:
+        self._submit(self._write, batch, fresh)
+
+    def update_meta(self, path: str, fields: dict[str, Any]) -> None:
+        self._submit(self._db.update_meta, path, fields)
+
+    def _write(self, batch: list[dict[str, Any]], fresh: bool) -> None:  # on the writer thread
+        self._db.write_results(batch, fresh=fresh)
+        self._written += len(batch)
+        self._total += len(batch)
+        # committed: a run killed from here on keeps these documents
+        log.info("stored %d document(s), %d in this run", len(batch), self._total)
+        if self._written >= REOPEN_EVERY:
+            self._db.reopen()
+            self._written = 0
+
+    def close(self) -> None:
+        """Wait for every queued write (also when the run is being interrupted), then raise the first error."""
+        error: BaseException | None = None
+        while self._pending:
+            try:
+                self._pending.popleft().result()
+            except BaseException as exc:  # noqa: BLE001 - kept and raised after the queue is drained
+                error = error or exc
+        self._pool.shutdown(wait=True)
+        if error is not None:
+            raise error
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: str | Path,
+    *,
+    meta: str | Path | MetaTable | None = None,
+    config: IngestConfig | dict[str, Any] | None = None,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> IngestSummary:
+    """Read files and folders into the store at ``store``.
+
+    Unchanged files (same path and content hash) are skipped; changed files
+    replace their rows; every file ends with exactly one ``documents`` row.
+    ``progress(path, status)`` is called once per file.
+    """
+    cfg = IngestConfig.resolve(config)
+    table = meta if isinstance(meta, MetaTable) or meta is None else MetaTable.from_csv(meta)
+    started = time.monotonic()
+    summary = IngestSummary()
+    from cdtext.ingestion.cluster import make_pool
+
+    # the pool first: its workers start and import their libraries while the store opens
+    with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
+        known = db.known_files()
+        by_hash = db.ok_paths_by_hash()
+        info: dict[str, dict[str, Any]] = {}  # files in flight only
+        buffer: list[dict[str, Any]] = []
+        last_flush = time.monotonic()
+        writer = _StoreWriter(db)
+
+        def record(result: dict[str, Any]) -> None:
+            nonlocal buffer, last_flush
+            buffer.append(result)
+            summary.counts[result["status"]] += 1
+            if progress:
+                progress(result["path"], result["status"])
+            if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
+                flush()
+
+        def flush() -> None:
+            nonlocal buffer, last_flush
+            if buffer:
+                # a batch of paths new to the store (the usual case) is appended with no look-ups
+                writer.write(buffer, fresh=not any(r["path"] in known for r in buffer))
+            buffer, last_flush = [], time.monotonic()
+
+        def tasks() -> Iterator[tuple[Any, str, str, dict]]:
+            """Walk the inputs lazily; settle what needs no worker, yield the rest as tasks."""
+            settings = cfg.to_dict()
+            inputs = list(paths)
+            # overlapping inputs (a folder and a file in it) name a file twice; one folder never does
+            seen: set[str] | None = set() if len(inputs) > 1 else None
+            for path in iter_files(inputs):
+                key = str(path.absolute())
+                if seen is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                summary.total += 1
+                given = table.lookup(path) if table is not None else None
+                try:
+                    sha = file_sha256(path)
+                    size = path.stat().st_size
+                except OSError as exc:
+                    record(
+                        {
+                            "path": key,
+                            "doc_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+                            "sha256": "",
+                            "status": "error",
+                            "reason": f"cannot read the file: {exc.strerror or exc}",
+                            "passages": [],
+                        }
+                    )
+                    continue
+                if not force and key in known and known[key][0] == sha:
+                    summary.unchanged += 1
+                    if given is not None:
+                        writer.update_meta(key, _meta_fields(given))
+                    if progress:
+                        progress(key, "unchanged")
+                    continue
+                base = {"path": key, "doc_id": sha[:16], "sha256": sha, "size_bytes": size}
+                if sha in by_hash and by_hash[sha] != key:
+                    record(
+                        {
+                            **base,
+                            "status": "duplicate",
+                            "passages": [],
+                            "reason": f"same content as {by_hash[sha]}; its passages are stored once",
+                        }
+                    )
+                    continue
+                by_hash.setdefault(sha, key)
+                info[key] = {**base, "given": given}
+                yield key, str(path), sha[:16], settings
+
+        try:
+            for key, result in pool.run(tasks()):
+                entry = info.pop(key)
+                given = entry.pop("given")
+                result.update(entry)
+                _apply_meta(result, given)
+                record(result)
+            summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
+            flush()
+        finally:
+            writer.close()  # finished results are stored even when the run is interrupted
+    summary.seconds = time.monotonic() - started
+    return summary
