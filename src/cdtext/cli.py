@@ -288,23 +288,259 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @click.argument("corpus", required=False, type=click.Path(exists=True))
 @click.option("--out", "out", type=click.Path(), required=True, help="Model path to write, e.g. models/default.")
+@click.option(
+    "--labels",
+    "labels",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A filled label file (CSV or JSON lines, inline or stand-off) to train on; repeat for several.",
+)
+@click.option(
+    "--store", "store", type=click.Path(dir_okay=False), default=None, help="Store to find labelled passages in."
+)
+@click.option(
+    "--text-root",
+    "text_root",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Folder that stand-off 'source' paths are relative to.",
+)
+@click.option(
+    "--base",
+    type=click.Choice(["shipped", "none"]),
+    default="shipped",
+    show_default=True,
+    help="Add the labels to the bundled annotated corpus, or train on the labels alone.",
+)
 @click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength [default: 4.0].")
 @_library_call
-def train(corpus: str | None, out: str, C: float | None) -> None:
-    """Train the passage classifier on the annotated corpus's train split.
+def train(
+    corpus: str | None,
+    out: str,
+    labels: tuple[str, ...],
+    store: str | None,
+    text_root: str | None,
+    base: str,
+    C: float | None,
+) -> None:
+    """Train the passage classifier and report it on held-out passages.
 
-    CORPUS is a folder of JSON-lines files or one file [default:
-    corpus/annotated]. Writes OUT.skops and OUT.card.json, and prints the
-    held-out figures beside the lexicon baseline's.
+    Trains on the annotated corpus's train split (CORPUS: a folder of
+    JSON-lines files or one file [default: corpus/annotated]) and, with
+    --labels, on your own labelled passages (split into train and test by
+    document). Writes OUT.skops and OUT.card.json; the card records every
+    label file with its SHA-256. Prints the held-out figures beside the
+    lexicon baseline's.
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_comparison
 
     params = {"C": C} if C is not None else {}
-    clf = run_train(corpus, out, **params)
+    clf = run_train(corpus, out, labels=list(labels), store=store, text_root=text_root, base=base, **params)
     metrics = clf.card["metrics"]
     click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
     click.echo(f"wrote {out}.skops and {out}.card.json", err=True)
+
+
+@main.command()
+@store_option()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="File to write: .csv (opens in a spreadsheet) or .jsonl.",
+)
+@click.option("--n", "n", type=click.IntRange(min=1), default=200, show_default=True, help="Passages to pick.")
+@click.option(
+    "--strategy",
+    type=click.Choice(["mixed", "uncertainty", "random"]),
+    default="mixed",
+    show_default=True,
+    help="mixed: 40% random, 40% near the model's thresholds, 20% likely positives spread over the functions.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the draw.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Label file whose passages are skipped (already labelled); repeat for several.",
+)
+@model_option
+@click.option("--stand-off", "stand_off", is_flag=True, help="Write references and hashes only, no text (.jsonl).")
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Write 'source' paths relative to this folder (use the same folder as --text-root later).",
+)
+@click.option(
+    "--max-per-doc",
+    type=click.FloatRange(min=1),
+    default=5,
+    show_default=True,
+    help="At most this many expected picks from one document.",
+)
+@click.option("--round", "round_", default=None, help="Name of this annotation round, recorded on every row.")
+@_library_call
+def annotate(
+    store: str,
+    out: str,
+    n: int,
+    strategy: str,
+    seed: int,
+    exclude: tuple[str, ...],
+    model: str | None,
+    stand_off: bool,
+    root: str | None,
+    max_per_doc: float,
+    round_: str | None,
+) -> None:
+    """Pick passages of a store for people to label.
+
+    Writes one row per passage with its text and context (title, city, page,
+    the passages before and after), the current model's labels and
+    probabilities, how it was drawn (stratum, inclusion probability) and
+    empty columns to fill in: functions (codes separated by ;),
+    policy_anchored, policy_areas, annotator, note. Check filled files with
+    `cdtext labels check`; train on them with `cdtext train --labels`.
+    """
+    from cdtext.annotation.sample import annotate as draw
+
+    rows = draw(
+        store,
+        out,
+        n=n,
+        strategy=strategy,
+        seed=seed,
+        exclude=list(exclude),
+        model=model,
+        root=root,
+        stand_off=stand_off,
+        max_per_doc=max_per_doc,
+        round=round_,
+    )
+    design = rows.attrs["design"]
+    strata = ", ".join(f"{k} {v}" for k, v in sorted(design["by_stratum"].items()))
+    click.echo(f"{len(rows)} passages of {design['frame']} -> {out} ({strata})", err=True)
+
+
+@main.group()
+def labels() -> None:
+    """Check, convert and summarise filled label files."""
+
+
+def _text_sources(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option(
+        "--text-root",
+        "text_root",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help="Folder that stand-off 'source' paths are relative to.",
+    )(fn)
+    return click.option(
+        "--store", "store", type=click.Path(exists=True, dir_okay=False), default=None, help="Store the ids refer to."
+    )(fn)
+
+
+@labels.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_text_sources
+@_library_call
+def labels_check(files: tuple[str, ...], store: str | None, text_root: str | None) -> None:
+    """List every problem in filled label files, one line each with file and row.
+
+    Unknown codes, policy_anchored without a function (or missing with one),
+    duplicated passages, unreadable files; with --store or --text-root also
+    passages that cannot be found or whose text no longer matches its hash.
+    Exits 1 when there is any problem.
+    """
+    from cdtext.annotation.api import check_labels
+
+    problems = check_labels(list(files), store=store, text_root=text_root)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {len(files)} file(s)")
+    click.echo(f"{len(files)} file(s): no problems", err=True)
+
+
+@labels.command("standoff")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="JSON-lines file to write.")
+@_library_call
+def labels_standoff(files: tuple[str, ...], out: str) -> None:
+    """Turn filled label files into stand-off labels: references, hashes and labels, no text.
+
+    The rows must carry the references `cdtext annotate` writes (source,
+    start, end, sha1); share the result without the documents' text.
+    """
+    from cdtext.annotation.api import standoff
+
+    rows = standoff(list(files), out)
+    click.echo(f"{len(rows)} labelled row(s) -> {out}", err=True)
+
+
+@labels.command("estimate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@output_options
+@_library_call
+def labels_estimate(files: tuple[str, ...], fmt: str | None, out: str | None) -> None:
+    """Estimate the share of each label among all passages of the sampled store.
+
+    Weights each labelled passage by the inverse of its inclusion probability
+    (Hajek estimator, docs/annotation.md), so oversampling near the
+    thresholds does not bias the figures.
+    """
+    from cdtext.annotation.api import read_labels
+    from cdtext.annotation.estimate import prevalence
+    from cdtext.export import write_table
+
+    write_table(prevalence(read_labels(list(files), resolve=False)), out, fmt)
+
+
+@main.command("agreement")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@_library_call
+def agreement_command(files: tuple[str, ...], fmt: str) -> None:
+    """Agreement between annotators on the passages they both labelled.
+
+    Per label: Krippendorff's alpha (nominal), percent agreement, pairs
+    compared and positive codes; also any-function and anchoring (on
+    passages where both gave a function). For the five functions, how often
+    each pair of annotators disagreed. Give one file per annotator, or files
+    whose annotator column names them.
+    """
+    import json
+
+    from cdtext.annotation.agreement import agreement_table
+    from cdtext.annotation.api import agreement, read_labels
+
+    result = agreement(read_labels(list(files), resolve=False))
+    table = agreement_table(result)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+    elif fmt == "csv":
+        click.echo(table.to_csv(index=False), nl=False)
+    else:
+        click.echo(f"{result['passages']} passage(s) coded by {', '.join(result['annotators'])}")
+        click.echo(table.to_string(index=False, na_rep="-"))
+        dis = [d for d in result["disagreements"] if d["only_a"] or d["only_b"]]
+        if dis:
+            click.echo("\nfunction disagreements (passages one annotator gave the function and the other did not):")
+            for d in dis:
+                click.echo(
+                    f"  {d['function']:<28} {d['annotator_a']} only {d['only_a']:>3}   "
+                    f"{d['annotator_b']} only {d['only_b']:>3}   both {d['both']:>3}   of {d['passages']}"
+                )
 
 
 @main.command()

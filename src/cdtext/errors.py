@@ -38,3 +38,13 @@ class ExtractionError(CdtextError):
 
 class ModelError(CdtextError):
     """A model file is missing, unknown, tampered with or incompatible."""
+
+
+class LabelError(CdtextError):
+    """Label files have problems; ``problems`` lists each one with its file and row."""
+
+    def __init__(self, problems: list) -> None:  # list[cdtext.annotation.labelfile.Problem]
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more; `cdtext labels check` lists them all)" if len(problems) > 5 else ""
+        super().__init__(f"{len(problems)} problem(s) in the label files: {shown}{more}")

@@ -197,6 +197,27 @@ class Store:
         order = {"documents": "path", "passages": "doc_id, idx", "texts": "doc_id"}.get(name, "1")
         return self.con.execute(f"SELECT {cols} FROM {name} ORDER BY {order}").df()
 
+    def passages_by_id(self, ids: Sequence[str]) -> pd.DataFrame:
+        """``passage_id, doc_id, text`` of the given passages (those in the store)."""
+        return self.con.execute(
+            "SELECT passage_id, doc_id, text FROM passages WHERE passage_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(ids)],
+        ).df()
+
+    def documents_with_text(self) -> pd.DataFrame:
+        """``path, doc_id, sha256, status, text`` of every document (text is null when none was kept)."""
+        return self.con.execute(
+            "SELECT d.path, d.doc_id, d.sha256, d.status, t.text FROM documents d LEFT JOIN texts t USING (doc_id) "
+            "ORDER BY d.path"
+        ).df()
+
+    def passages_of(self, doc_ids: Sequence[str]) -> pd.DataFrame:
+        """The passages of the given documents, in document order."""
+        return self.con.execute(
+            "SELECT * FROM passages WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx",
+            [list(doc_ids)],
+        ).df()
+
     def status_counts(self) -> dict[str, int]:
         return dict(
             self.con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall()
@@ -330,7 +351,7 @@ def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFram
             return s.table("passages")
         return s.con.execute(
             """
-            SELECT p.*, d.path, d.city, d.date, d.year, d.doc_type, d.title
+            SELECT p.*, d.path, d.sha256, d.city, d.date, d.year, d.doc_type, d.title
             FROM passages p
             JOIN (
                 SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id

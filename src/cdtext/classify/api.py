@@ -55,8 +55,16 @@ class Classifier:
         return cls(model, card, card.get("name", skops_path.stem))
 
     @property
+    def thresholds(self) -> dict[str, float]:
+        """Decision threshold of each head (functions, ``any_function``, anchoring, areas)."""
+        return {str(k): float(v) for k, v in self.card.get("thresholds", {}).items()}
+
+    @property
     def is_lexicon(self) -> bool:
-        return self.name == LEXICON
+        """The rule baseline, recognised by its type: a trained model may be *named* ``lexicon``."""
+        from cdtext.classify.lexicon import LexiconClassifier
+
+        return isinstance(self.model, LexiconClassifier)
 
     # -- prediction ----------------------------------------------------------------
     def _proba_and_labels(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,8 +161,69 @@ class Classifier:
         return self.predict([text], explain=True)["explanation"][0]
 
 
-def train(corpus: str | Path | None = None, out: str | Path | None = None, **params: Any) -> Classifier:
-    """Fit the model on the corpus's train split, evaluate on its test split, save it with a card."""
+BASES = ("shipped", "none")
+
+
+def labelled_corpus(
+    labels: Sequence[str | Path],
+    *,
+    store: str | Path | None = None,
+    text_root: str | Path | None = None,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Label files -> corpus rows (one per passage, annotators combined) and a record of the files.
+
+    Each passage's text is resolved (and hash-checked) from the file, ``store``
+    or ``text_root``; passages coded by several annotators take the
+    adjudicated row or the majority (:func:`cdtext.annotation.api.consensus`).
+    Rows are split into train and test by document, so no document is on
+    both sides.
+    """
+    from cdtext.annotation.api import consensus, document_split, read_labels
+    from cdtext.annotation.labelfile import file_sha256
+
+    table = read_labels(labels, store=store, text_root=text_root)
+    if table.empty:
+        raise CdtextError(f"no labelled rows in {', '.join(str(f) for f in labels)}")
+    one = consensus(table)
+    groups = [s or d or k for s, d, k in zip(one["source"], one["doc_id"], one["key"])]
+    rows = pd.DataFrame(
+        {
+            "id": one["key"].values,
+            "text": one["text"].values,
+            "functions": one["functions"].values,
+            "policy_anchored": one["policy_anchored"].values,
+            "policy_areas": one["policy_areas"].values,
+            "genre": "real",
+            "city": "",
+            "country": "",
+            "split": document_split(groups),
+            "group": groups,
+        }
+    )
+    record = [
+        {"file": Path(f).name, "sha256": file_sha256(f), "rows": int((table["file"] == str(f)).sum())} for f in labels
+    ]
+    return rows, record
+
+
+def train(
+    corpus: str | Path | None = None,
+    out: str | Path | None = None,
+    *,
+    labels: Sequence[str | Path] | None = None,
+    store: str | Path | None = None,
+    text_root: str | Path | None = None,
+    base: str = "shipped",
+    **params: Any,
+) -> Classifier:
+    """Fit the model on the corpus's train split, evaluate on its test split, save it with a card.
+
+    With ``labels`` (label files from :func:`cdtext.annotate`, inline or
+    stand-off, texts resolved from the file, ``store`` or ``text_root``), the
+    labelled passages are added to the annotated corpus (``base="shipped"``)
+    or used alone (``base="none"``); they are split into train and test by
+    document. The card records every label file with its SHA-256.
+    """
     from cdtext import __version__
     from cdtext.classify.evaluate import evaluate_predictions
     from cdtext.classify.lexicon import LexiconClassifier
@@ -162,10 +231,24 @@ def train(corpus: str | Path | None = None, out: str | Path | None = None, **par
     from cdtext.classify.persist import save_model
     from cdtext.corpus import corpus_hash, label_matrix, load_corpus
 
-    df = load_corpus(corpus)
+    if base not in BASES:
+        raise CdtextError(f"unknown base {base!r}; choose one of {', '.join(BASES)}")
+    if base == "none" and not labels:
+        raise CdtextError("base 'none' trains on your labels alone: give label files")
+    label_record: list[dict[str, Any]] = []
+    frames = []
+    if base == "shipped":
+        frames.append(load_corpus(corpus))
+    if labels:
+        own, label_record = labelled_corpus(labels, store=store, text_root=text_root)
+        frames.append(own)
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     train_df, test_df = df[df.split == "train"], df[df.split == "test"]
     if train_df.empty or test_df.empty:
-        raise CdtextError("the corpus needs both a train and a test split")
+        raise CdtextError(
+            f"training needs passages on both sides of the train/test split (train {len(train_df)}, "
+            f"test {len(test_df)}); label passages from more documents"
+        )
     model = PassageClassifier(**params).fit(train_df.text.tolist(), label_matrix(train_df))
     keep = [HEADS.index(label) for label in LABELS]
     ytr = label_matrix(train_df)
@@ -191,7 +274,9 @@ def train(corpus: str | Path | None = None, out: str | Path | None = None, **par
         "heads": list(HEADS),
         "thresholds": {h: round(float(t), 3) for h, t in zip(HEADS, model.thresholds_)},
         "training_corpus": {
-            "sha256": corpus_hash(corpus),
+            "sha256": corpus_hash(corpus) if base == "shipped" else None,
+            "base": base,
+            "labels": label_record,
             "n_train": int(len(train_df)),
             "n_test": int(len(test_df)),
         },
