@@ -15,10 +15,11 @@ def test_every_command_has_help_and_is_documented() -> None:
         assert result.exit_code == 0, name
         assert command.help and len(command.help) > 20, f"{name} needs a docstring"
         assert f"cdtext {name}" in docs, f"`cdtext {name}` is not documented in README.md or docs/"
-        for param in command.params:
-            for opt in getattr(param, "opts", []):
-                if opt.startswith("--") and opt not in ("--help",):
-                    assert opt in docs, f"{name} {opt} is not documented"
+        for sub in [command, *getattr(command, "commands", {}).values()]:
+            for param in sub.params:
+                for opt in getattr(param, "opts", []):
+                    if opt.startswith("--") and opt not in ("--help",):
+                        assert opt in docs, f"{name} {opt} is not documented"
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -38,6 +39,8 @@ def test_every_option_the_readme_shows_exists() -> None:
     rows = re.findall(r"^\| `cdtext (\w+) ([^`]*)` \|", readme, flags=re.M)
     assert sorted(name for name, _ in rows) == sorted(main.commands), "the command table lists every command once"
     for name, usage in rows:
-        accepted = {opt for param in main.commands[name].params for opt in getattr(param, "opts", [])}
+        command = main.commands[name]
+        commands = [command, *getattr(command, "commands", {}).values()]  # a group: its subcommands' options
+        accepted = {opt for c in commands for param in c.params for opt in getattr(param, "opts", [])}
         for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", usage):
             assert opt in accepted, f"README shows `cdtext {name} {opt}`, which the command does not accept"

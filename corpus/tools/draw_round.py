@@ -1,7 +1,7 @@
 """Draw one annotation round of the real-text corpus from ../shared/realworld-pool.
 
     python corpus/tools/draw_round.py ROUND N --work DIR [--seed S] [--shares random=.35,uncertainty=.35,positive=.3]
-        [--model M] [--exclude LABELS...]
+        [--model M] [--exclude LABELS...] [--only FOLDER...] [--max-per-doc N]
 
 Ingests the pool's documents (not its README, manifest or the CDP CSV, whose
 rows are also in by_city/) into DIR/pool.duckdb, leaves out passages that
@@ -31,7 +31,9 @@ POOL = SHARED / "realworld-pool"
 SKIP = {"README.md", "MANIFEST.tsv"}
 
 
-def pool_inputs() -> list[Path]:
+def pool_inputs(only: list[str] | None = None) -> list[Path]:
+    if only:
+        return [POOL / name for name in only]
     inputs = []
     for folder in sorted(p for p in POOL.iterdir() if p.is_dir()):
         if folder.name == "cdp_cities_2021_targets":
@@ -63,12 +65,13 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--max-per-doc", type=float, default=6)
     ap.add_argument("--exclude", nargs="*", default=[])
+    ap.add_argument("--only", nargs="*", default=None, help="pool sub-folders to draw from (default: all)")
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
     args.work.mkdir(parents=True, exist_ok=True)
-    store = args.work / "pool.duckdb"
-    cdtext.ingest(pool_inputs(), store, config={"jobs": 2})
+    store = args.work / ("pool.duckdb" if not args.only else f"{args.round}-pool.duckdb")
+    cdtext.ingest(pool_inputs(args.only), store, config={"jobs": 2})
     bad = contaminated(store, args.work)
     print(f"{len(bad)} passage(s) overlap the held-back set and are left out", file=sys.stderr)
     shares = {k: float(v) for k, v in (part.split("=") for part in args.shares.split(","))}

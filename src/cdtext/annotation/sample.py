@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdtext.annotation.labelfile import FILL_COLUMNS, passage_sha1, read_label_files
+from cdtext.annotation.labelfile import FILL_COLUMNS, _cell, _raw_rows, passage_sha1
 from cdtext.errors import CdtextError, ConfigError
 from cdtext.labels import ANCHORED, FUNCTIONS
 
@@ -160,14 +160,21 @@ def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str]) -> pd.Data
 
 
 def _excluded(files: Sequence[str | Path]) -> set[str]:
-    if not files:
-        return set()
-    labels, problems = read_label_files(files)
-    unreadable = [p for p in problems if p.row == 0]
-    if unreadable:
-        raise CdtextError(f"cannot use --exclude file: {unreadable[0]}")
-    keys = set(labels["id"].dropna()) | set(labels["sha1"].dropna())
-    keys |= {passage_sha1(t) for t in labels["text"].dropna()}
+    """Ids and text hashes of every passage in ``files``: labelled rows and rows still to be labelled
+    (a sheet handed out but not yet returned must not be drawn again)."""
+    keys: set[str] = set()
+    for f in files:
+        try:
+            rows = _raw_rows(Path(f))
+        except CdtextError as exc:
+            raise CdtextError(f"cannot use --exclude file: {exc}") from exc
+        for row in rows:
+            for field in ("id", "passage_id", "sha1"):
+                value = _cell(row.get(field))
+                if value:
+                    keys.add(value)
+            if _cell(row.get("text")):
+                keys.add(passage_sha1(_cell(row.get("text"))))
     return keys
 
 
