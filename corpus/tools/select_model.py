@@ -72,24 +72,19 @@ def memoise(encoder: str) -> None:
 
 
 def fit_predict(name: str, train: pd.DataFrame, test: pd.DataFrame, authored: pd.DataFrame) -> np.ndarray:
-    """0/1 function labels for ``test`` from the candidate trained on ``train``."""
-    if CANDIDATES[name] is None:
-        from cdtext.classify.api import Classifier
+    """0/1 function labels for ``test`` from the candidate trained on ``train`` (the shipped recipe:
+    ``cdtext.classify.api._fit``, real passages weighted and used for calibration)."""
+    from cdtext.classify.api import Classifier, _decide, _fit
 
+    if CANDIDATES[name] is None:
         return Classifier.load("lexicon")._proba_and_labels(test.text.tolist())[1][:, : len(FUNCTIONS)]
     params, data, real_weight = CANDIDATES[name]
     if "encoder" not in params and params["features"] != "tfidf":
         params = {**params, "encoder": ENCODER}
-    frames, weights = [], []
-    if data in ("real", "both"):
-        frames.append(train)
-        weights.append(np.full(len(train), real_weight))
-    if data in ("authored", "both"):
-        frames.append(authored)
-        weights.append(np.ones(len(authored)))
-    df = pd.concat(frames, ignore_index=True)
-    model = PassageClassifier(**params).fit(df.text.tolist(), label_matrix(df), sample_weight=np.concatenate(weights))
-    return model.predict(test.text.tolist())[:, : len(FUNCTIONS)]
+    base = authored if data in ("authored", "both") else authored.iloc[:0]
+    real = train if data in ("real", "both") else train.iloc[:0]
+    model = _fit(params, base, real, real_weight)
+    return _decide(model, test.text.tolist())[1][:, : len(FUNCTIONS)]
 
 
 def scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -130,6 +125,7 @@ def main() -> None:
             real.to_parquet(args.cache)
     real = real.reset_index(drop=True)
     authored = load_corpus()
+    authored = authored[authored.split == "train"]  # as `cdtext train` does
     memoise(ENCODER)
     y = label_matrix(real)[:, : len(FUNCTIONS)]
     print(f"{len(real)} real passages, {real.group.nunique()} documents, {int(y.any(1).sum())} with a function")
@@ -152,8 +148,10 @@ def main() -> None:
             results[name]["by_source"] = per
         r = results[name]["grouped_cv"]
         line = " ".join(f"{f[:8]} {r[f]:.2f}" for f in FUNCTIONS)
-        print(f"{name:<22} macro {r['macro_f1']:.3f} any {r['any_function_f1']:.3f} "
-              f"false-fn {r['false_function_rate']:.3f} | {line} ({time.time() - t0:.0f}s)")
+        print(
+            f"{name:<22} macro {r['macro_f1']:.3f} any {r['any_function_f1']:.3f} "
+            f"false-fn {r['false_function_rate']:.3f} | {line} ({time.time() - t0:.0f}s)"
+        )
         if args.by_source:
             src = " ".join(f"{k[:10]} {v['macro_f1']:.2f}" for k, v in results[name]["by_source"].items())
             print(f"{'':<22} leave-one-source-out macro: {src}")

@@ -18,6 +18,7 @@ import click
 
 from cdtext import __version__
 from cdtext.errors import CdtextError
+from cdtext.labels import FUNCTIONS as FUNCTION_CODES
 
 EXIT_STRICT = 3
 
@@ -280,7 +281,8 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         "model",
         default=None,
         metavar="PATH|lexicon",
-        help="Model to use: a path to NAME.skops (with NAME.card.json beside it), or 'lexicon' for the "
+        help="Model to use: a path to NAME.npz (with NAME.card.json beside it), 'fast' for the shipped "
+        "TF-IDF-only model, or 'lexicon' for the "
         "rule baseline [default: the shipped model in models/].",
     )(fn)
 
@@ -312,7 +314,13 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Add the labels to the bundled annotated corpus, or train on the labels alone.",
 )
-@click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength [default: 4.0].")
+@click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength [default: 2.0].")
+@click.option(
+    "--features",
+    type=click.Choice(["both", "tfidf", "static"]),
+    default=None,
+    help="TF-IDF and sentence vectors (both, the default), TF-IDF alone (the fast model) or vectors alone.",
+)
 @_library_call
 def train(
     corpus: str | None,
@@ -322,24 +330,33 @@ def train(
     text_root: str | None,
     base: str,
     C: float | None,
+    features: str | None,
 ) -> None:
     """Train the passage classifier and report it on held-out passages.
 
     Trains on the annotated corpus's train split (CORPUS: a folder of
     JSON-lines files or one file [default: corpus/annotated]) and, with
     --labels, on your own labelled passages (split into train and test by
-    document). Writes OUT.skops and OUT.card.json; the card records every
+    document). Writes OUT.npz and OUT.card.json; the card records every
     label file with its SHA-256. Prints the held-out figures beside the
     lexicon baseline's.
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_comparison
 
-    params = {"C": C} if C is not None else {}
+    params: dict[str, Any] = {"C": C} if C is not None else {}
+    if features is not None:
+        params["features"] = features
     clf = run_train(corpus, out, labels=list(labels), store=store, text_root=text_root, base=base, **params)
     metrics = clf.card["metrics"]
-    click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
-    click.echo(f"wrote {out}.skops and {out}.card.json", err=True)
+    if "real_cv" in metrics:
+        cv = metrics["real_cv"]
+        click.echo(f"your labels, cross-validated by document ({cv['n']} passages, {cv['documents']} documents):")
+        click.echo(format_comparison({"model": cv}))
+    if "held_out" in metrics:
+        click.echo("authored corpus, held-out test split:")
+        click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
+    click.echo(f"wrote {out}.npz and {out}.card.json", err=True)
 
 
 @main.command()
@@ -382,6 +399,12 @@ def train(
     help="At most this many expected picks from one document.",
 )
 @click.option("--round", "round_", default=None, help="Name of this annotation round, recorded on every row.")
+@click.option(
+    "--focus",
+    multiple=True,
+    type=click.Choice(list(FUNCTION_CODES)),
+    help="Spend the likely-positive share on this function only (repeat for several): reach rare functions.",
+)
 @_library_call
 def annotate(
     store: str,
@@ -395,6 +418,7 @@ def annotate(
     root: str | None,
     max_per_doc: float,
     round_: str | None,
+    focus: tuple[str, ...],
 ) -> None:
     """Pick passages of a store for people to label.
 
@@ -419,6 +443,7 @@ def annotate(
         stand_off=stand_off,
         max_per_doc=max_per_doc,
         round=round_,
+        focus=list(focus),
     )
     design = rows.attrs["design"]
     strata = ", ".join(f"{k} {v}" for k, v in sorted(design["by_stratum"].items()))
@@ -547,6 +572,27 @@ def agreement_command(files: tuple[str, ...], fmt: str) -> None:
 @click.argument("corpus", required=False, type=click.Path(exists=True))
 @model_option
 @click.option(
+    "--labels",
+    "labels",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also score the model on these labelled passages (e.g. a held-out set of your own); repeatable.",
+)
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Store the --labels ids refer to.",
+)
+@click.option(
+    "--text-root",
+    "text_root",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Folder that stand-off 'source' paths in --labels are relative to.",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False),
@@ -554,31 +600,33 @@ def agreement_command(files: tuple[str, ...], fmt: str) -> None:
     help="Also write the full figures as JSON to this file.",
 )
 @_library_call
-def evaluate(corpus: str | None, model: str | None, json_out: str | None) -> None:
-    """Evaluate a model on the corpus's held-out test split, beside the lexicon baseline.
+def evaluate(
+    corpus: str | None,
+    model: str | None,
+    labels: tuple[str, ...],
+    store: str | None,
+    text_root: str | None,
+    json_out: str | None,
+) -> None:
+    """Figures of a model, real text first, beside the lexicon baseline.
 
-    Prints per-label precision, recall and F1 with bootstrap 95% intervals,
-    micro- and macro-F1, policy-anchoring F1 and calibration (Brier, ECE).
+    First the cross-validation on real passages grouped by document that
+    training recorded in the model card; then, with --labels, the model on
+    your labelled passages; then the held-out split of the authored corpus
+    (CORPUS, default corpus/annotated). Per label precision, recall and F1
+    with bootstrap 95% intervals, macro-F1, any-function and anchoring F1,
+    Brier score and calibration error.
     """
     import json
 
-    from cdtext.classify.api import Classifier
-    from cdtext.classify.evaluate import evaluate_predictions, format_comparison
-    from cdtext.corpus import label_matrix, load_corpus
+    from cdtext.classify.evaluate import SECTION_TITLES, evaluate_model, format_comparison
     from cdtext.export import atomic_path
 
-    df = load_corpus(corpus)
-    test = df[df.split == "test"]
-    y = label_matrix(test)
-    results = {}
-    for name, path in (("model", model), ("lexicon", "lexicon")):
-        if name == "model" and model == "lexicon":
-            continue
-        clf = Classifier.load(path)
-        proba, labels, _ = clf._proba_and_labels(test.text.tolist())
-        results[name if name == "lexicon" else clf.name] = evaluate_predictions(y, labels, proba)
-    click.echo(f"held-out test split: {len(test)} passages")
-    click.echo(format_comparison(results))
+    results = evaluate_model(model, corpus, labels=list(labels), store=store, text_root=text_root)
+    for section, figures in results.items():
+        n = next(iter(figures.values()))["n"]
+        click.echo(f"\n{SECTION_TITLES[section]} ({n} passages)")
+        click.echo(format_comparison(figures))
     if json_out:
         with atomic_path(json_out, "w") as fh:
             json.dump(results, fh, indent=2)

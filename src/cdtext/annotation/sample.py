@@ -70,6 +70,7 @@ class Design:
     by_stratum: dict[str, int] = field(default_factory=dict)
     model: str = ""
     round: str = ""
+    focus: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -94,10 +95,19 @@ def uncertainty(pred: pd.DataFrame, thresholds: Mapping[str, float]) -> np.ndarr
     return best
 
 
-def _positive_weights(pred: pd.DataFrame, thresholds: Mapping[str, float]) -> np.ndarray:
+def _positive_weights(
+    pred: pd.DataFrame, thresholds: Mapping[str, float], focus: Sequence[str] = FUNCTIONS, picks: float = 0
+) -> np.ndarray:
+    """Even weight over each function's candidates: the passages the model gives the function, or, when
+    those are fewer than three times the function's expected ``picks``, the ones it ranks highest."""
     w = np.zeros(len(pred))
-    for f in FUNCTIONS:
-        on = pred[f"p_{f}"].to_numpy(float) >= float(thresholds.get(f, 0.5))
+    for f in focus:
+        p = pred[f"p_{f}"].to_numpy(float)
+        on = p >= float(thresholds.get(f, 0.5))
+        wanted = min(len(p), math.ceil(3 * picks))
+        if on.sum() < wanted:
+            on = np.zeros(len(p), bool)
+            on[np.argsort(-p, kind="stable")[:wanted]] = True
         if on.any():
             w += on / on.sum()
     return w
@@ -169,8 +179,8 @@ def _excluded(files: Sequence[str | Path]) -> set[str]:
         except CdtextError as exc:
             raise CdtextError(f"cannot use --exclude file: {exc}") from exc
         for row in rows:
-            for field in ("id", "passage_id", "sha1"):
-                value = _cell(row.get(field))
+            for column in ("id", "passage_id", "sha1"):
+                value = _cell(row.get(column))
                 if value:
                     keys.add(value)
             if _cell(row.get("text")):
@@ -196,6 +206,7 @@ def draw_sample(
     shares: Mapping[str, float],
     seed: int,
     max_per_doc: float,
+    focus: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, int]:
     """The drawn rows of ``frame`` with ``stratum`` and ``inclusion_prob``; the number of near-duplicates dropped."""
     unknown = set(shares) - set(COMPONENTS)
@@ -206,7 +217,9 @@ def draw_sample(
     parts = {
         "random": np.ones(len(frame)),
         "uncertainty": uncertainty(pred, thresholds),
-        "positive": _positive_weights(pred, thresholds),
+        "positive": _positive_weights(
+            pred, thresholds, focus or FUNCTIONS, n * shares.get("positive", 0) / total_share / len(focus or FUNCTIONS)
+        ),
     }
     comp = np.zeros((len(frame), len(COMPONENTS)))
     for j, name in enumerate(COMPONENTS):
@@ -257,6 +270,7 @@ def annotate(
     max_per_doc: float = 5,
     min_words: int = 10,
     round: str | None = None,
+    focus: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Pick ``n`` passages of ``store`` to label (see the module docstring); write them to ``out``.
 
@@ -264,7 +278,8 @@ def annotate(
     in, or with ``stand_off=True`` a ``.jsonl`` of references without text.
     ``exclude`` names label files whose passages are left out (by id or text
     hash); ``exclude_ids`` adds passage ids or text SHA-1s directly.
-    ``root`` makes ``source`` paths relative to a folder. Returns the rows;
+    ``root`` makes ``source`` paths relative to a folder. ``focus`` limits the
+    ``positive`` component to some functions (to reach rare ones). Returns the rows;
     ``result.attrs["design"]`` summarises the draw.
     """
     from cdtext.classify.api import Classifier
@@ -286,7 +301,12 @@ def annotate(
     clf = Classifier.load(model)
     pred = clf.predict(frame[["passage_id", "text"]])
     thresholds = clf.thresholds
-    sample, dropped = draw_sample(frame, pred, thresholds, n=n, shares=shares, seed=seed, max_per_doc=max_per_doc)
+    unknown = sorted(set(focus) - set(FUNCTIONS))
+    if unknown:
+        raise ConfigError(f"unknown function(s) to focus on: {', '.join(unknown)}")
+    sample, dropped = draw_sample(
+        frame, pred, thresholds, n=n, shares=shares, seed=seed, max_per_doc=max_per_doc, focus=focus
+    )
     rows = _rows(sample, passages, pred.set_index(frame.index), clf.name, Path(root) if root else None, round or "1")
     design = Design(
         strategy=dict(shares),
@@ -299,6 +319,7 @@ def annotate(
         by_stratum=rows["stratum"].value_counts().to_dict(),
         model=clf.name,
         round=round or "1",
+        focus=list(focus),
     )
     log.info("drew %d of %d passages (%s)", len(rows), len(frame), design.by_stratum)
     if stand_off:

@@ -16,6 +16,8 @@ from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "default"
+#: models shipped in cdtext/models, loadable by name (``--model fast``)
+SHIPPED = ("default", "fast")
 LEXICON = "lexicon"
 
 
@@ -38,7 +40,8 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load a model: ``None`` for the shipped one, ``"lexicon"`` for the baseline, or a path."""
+        """Load a model: ``None`` for the shipped default, ``"fast"`` for the shipped TF-IDF-only model,
+        ``"lexicon"`` for the rule baseline, or a path."""
         if path is not None and str(path) == LEXICON:
             from cdtext.classify.lexicon import LexiconClassifier
 
@@ -46,13 +49,13 @@ class Classifier:
         from cdtext.classify.persist import load_model, model_paths
 
         target = Path(path) if path is not None else default_model_path()
-        skops_path, _ = model_paths(target)
-        if not skops_path.exists() and path is None:
-            raise ModelError(
-                f"the shipped model is missing ({skops_path}); train one with `cdtext train --out models/default`"
-            )
+        if path is not None and str(path) in SHIPPED and not model_paths(target)[0].exists():
+            target = default_model_path().with_name(str(path))
+        array_path, _ = model_paths(target)
+        if not array_path.exists() and path is None:
+            raise ModelError(f"the shipped model is missing ({array_path}); reinstall cdtext")
         model, card = load_model(target)
-        return cls(model, card, card.get("name", skops_path.stem))
+        return cls(model, card, card.get("name", array_path.stem))
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -201,9 +204,67 @@ def labelled_corpus(
         }
     )
     record = [
-        {"file": Path(f).name, "sha256": file_sha256(f), "rows": int((table["file"] == str(f)).sum())} for f in labels
+        {
+            "file": f"{Path(f).parent.name}/{Path(f).name}",
+            "sha256": file_sha256(f),
+            "rows": int((table["file"] == str(f)).sum()),
+        }
+        for f in labels
     ]
     return rows, record
+
+
+#: how much one of your labelled real passages weighs against one authored passage
+LABEL_WEIGHT = 3.0
+
+
+def _fit(params: dict[str, Any], authored: pd.DataFrame, real: pd.DataFrame, label_weight: float) -> Any:
+    """One model on the authored passages plus the real ones (weighted, calibrated on the real ones)."""
+    from cdtext.classify.model import PassageClassifier
+    from cdtext.corpus import label_matrix
+
+    df = pd.concat([authored, real], ignore_index=True)
+    is_real = np.r_[np.zeros(len(authored), bool), np.ones(len(real), bool)]
+    weight = np.where(is_real, label_weight, 1.0)
+    groups = [*(f"authored:{i}" for i in authored["id"]), *real["group"]]
+    model = PassageClassifier(**params)
+    return model.fit(
+        df.text.tolist(),
+        label_matrix(df),
+        sample_weight=weight,
+        calibrate_on=is_real if len(real) and not real.empty else None,
+        groups=groups,
+    )
+
+
+def _decide(model: Any, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    clf = Classifier(model, name="candidate")
+    proba, labels, _ = clf._proba_and_labels(texts)
+    return proba, labels
+
+
+def grouped_cv(
+    params: dict[str, Any],
+    authored: pd.DataFrame,
+    real: pd.DataFrame,
+    label_weight: float = LABEL_WEIGHT,
+    folds: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities and labels for the real passages, folds grouped by document.
+
+    Each fold's model sees the authored passages and the other folds' real
+    documents; nothing of a held-out document is seen.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    n_groups = real["group"].nunique()
+    k = min(folds, n_groups)
+    proba = np.zeros((len(real), len(LABELS)))
+    labels = np.zeros((len(real), len(LABELS)), dtype=np.int8)
+    for train_idx, test_idx in GroupKFold(n_splits=k).split(real, groups=real["group"]):
+        model = _fit(params, authored, real.iloc[train_idx], label_weight)
+        proba[test_idx], labels[test_idx] = _decide(model, real.text.iloc[test_idx].tolist())
+    return proba, labels
 
 
 def train(
@@ -214,20 +275,27 @@ def train(
     store: str | Path | None = None,
     text_root: str | Path | None = None,
     base: str = "shipped",
+    label_weight: float = LABEL_WEIGHT,
+    cv_folds: int = 5,
     **params: Any,
 ) -> Classifier:
-    """Fit the model on the corpus's train split, evaluate on its test split, save it with a card.
+    """Train a model, measure it, and save it with a card.
 
-    With ``labels`` (label files from :func:`cdtext.annotate`, inline or
-    stand-off, texts resolved from the file, ``store`` or ``text_root``), the
-    labelled passages are added to the annotated corpus (``base="shipped"``)
-    or used alone (``base="none"``); they are split into train and test by
-    document. The card records every label file with its SHA-256.
+    Without ``labels``: fit on the annotated corpus's train split and measure
+    on its test split. With ``labels`` (label files from :func:`cdtext.annotate`,
+    inline or stand-off; texts resolved from the file, ``store`` or
+    ``text_root``): the labelled passages are measured by cross-validation
+    grouped by document (``cv_folds``; every fold's model is trained without
+    the held-out documents), then the shipped model is fit on all of them,
+    each weighing ``label_weight`` authored passages, with calibration and
+    thresholds chosen on their out-of-fold scores. ``base="shipped"`` adds the
+    annotated corpus's train split, ``base="none"`` uses the labels alone.
+    The card records every label file with its SHA-256 and the figures.
     """
     from cdtext import __version__
     from cdtext.classify.evaluate import evaluate_predictions
     from cdtext.classify.lexicon import LexiconClassifier
-    from cdtext.classify.model import HEADS, PassageClassifier
+    from cdtext.classify.model import HEADS
     from cdtext.classify.persist import save_model
     from cdtext.corpus import corpus_hash, label_matrix, load_corpus
 
@@ -236,40 +304,35 @@ def train(
     if base == "none" and not labels:
         raise CdtextError("base 'none' trains on your labels alone: give label files")
     label_record: list[dict[str, Any]] = []
-    frames = []
-    if base == "shipped":
-        frames.append(load_corpus(corpus))
+    authored = load_corpus(corpus) if base == "shipped" else pd.DataFrame(columns=["id", "text", "split"])
+    train_df, test_df = authored[authored.split == "train"], authored[authored.split == "test"]
+    real = pd.DataFrame(columns=["id", "text", "group"])
     if labels:
-        own, label_record = labelled_corpus(labels, store=store, text_root=text_root)
-        frames.append(own)
-    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    train_df, test_df = df[df.split == "train"], df[df.split == "test"]
-    if train_df.empty or test_df.empty:
-        raise CdtextError(
-            f"training needs passages on both sides of the train/test split (train {len(train_df)}, "
-            f"test {len(test_df)}); label passages from more documents"
-        )
-    model = PassageClassifier(**params).fit(train_df.text.tolist(), label_matrix(train_df))
-    keep = [HEADS.index(label) for label in LABELS]
-    ytr = label_matrix(train_df)
-    oof = np.nan_to_num(model.oof_proba_[:, keep], nan=0.0)
-    oof_labels = (oof >= model.thresholds_[keep]).astype(np.int8)
-    oof_labels[:, len(FUNCTIONS) :] *= oof_labels[:, : len(FUNCTIONS)].any(axis=1)[:, None]
-    cross_validated = evaluate_predictions(ytr, oof_labels, oof, n_boot=200)
-    model.oof_proba_ = None  # type: ignore[assignment]  # not needed after training; keeps the file small
-    clf = Classifier(model, name="default")
-    yte = label_matrix(test_df)
-    proba, labels, _ = clf._proba_and_labels(test_df.text.tolist())
-    held_out = evaluate_predictions(yte, labels, proba)
-    lex = LexiconClassifier()
-    lex_proba = lex.predict_proba(test_df.text.tolist())
-    lex_labels = Classifier(lex, name=LEXICON)._proba_and_labels(test_df.text.tolist())[1]
-    lexicon = evaluate_predictions(yte, lex_labels, lex_proba)
+        real, label_record = labelled_corpus(labels, store=store, text_root=text_root)
+        if real["group"].nunique() < 2:
+            raise CdtextError("training on labels needs passages from at least two documents")
+    elif train_df.empty or test_df.empty:
+        raise CdtextError("the corpus needs both a train and a test split")
+    metrics: dict[str, Any] = {}
+    if len(real):
+        proba, decided = grouped_cv(params, train_df, real, label_weight, cv_folds)
+        metrics["real_cv"] = evaluate_predictions(label_matrix(real), decided, proba, n_boot=500)
+        metrics["real_cv"]["folds"] = int(min(cv_folds, real["group"].nunique()))
+        metrics["real_cv"]["documents"] = int(real["group"].nunique())
+    model = _fit(params, train_df, real, label_weight)
+    model.oof_proba_ = None  # type: ignore[assignment]  # not needed after training
+    clf = Classifier(model, name=Path(out).name if out else DEFAULT_NAME)
+    if len(test_df):
+        yte = label_matrix(test_df)
+        proba, decided, _ = clf._proba_and_labels(test_df.text.tolist())
+        metrics["held_out"] = evaluate_predictions(yte, decided, proba)
+        lex = Classifier(LexiconClassifier(), name=LEXICON)
+        lex_proba, lex_labels, _ = lex._proba_and_labels(test_df.text.tolist())
+        metrics["lexicon_held_out"] = evaluate_predictions(yte, lex_labels, lex_proba)
     card = {
-        "name": Path(out).name if out else DEFAULT_NAME,
+        "name": clf.name,
         "cdtext_version": __version__,
         "estimator": "cdtext.classify.model.PassageClassifier",
-        "params": model.get_params(),
         "labels": list(LABELS),
         "heads": list(HEADS),
         "thresholds": {h: round(float(t), 3) for h, t in zip(HEADS, model.thresholds_)},
@@ -277,12 +340,17 @@ def train(
             "sha256": corpus_hash(corpus) if base == "shipped" else None,
             "base": base,
             "labels": label_record,
-            "n_train": int(len(train_df)),
+            "label_weight": label_weight if labels else None,
+            "n_authored": int(len(train_df)),
+            "n_real": int(len(real)),
             "n_test": int(len(test_df)),
         },
-        "metrics": {"cross_validated": cross_validated, "held_out": held_out, "lexicon_held_out": lexicon},
+        "metrics": metrics,
     }
     if out is not None:
         save_model(model, out, card)
+        from cdtext.classify.persist import read_card
+
+        card = read_card(out)
     clf.card = card
     return clf

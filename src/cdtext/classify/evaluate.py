@@ -13,6 +13,7 @@ Figures (all on passages the model never saw):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,7 @@ def evaluate_predictions(
     no_fn_y = (fy.sum(axis=1) == 0).astype(int)
     no_fn_p = (fp.sum(axis=1) == 0).astype(int)
     out["no_function_f1"] = round(_prf(no_fn_y, no_fn_p)[2], 4)
+    out["any_function_f1"] = round(_prf(1 - no_fn_y, 1 - no_fn_p)[2], 4)
     out["exact_match_functions"] = round(float(np.mean((fy == fp).all(axis=1))), 4)
     if proba is not None:
         py = fy.ravel().astype(float)
@@ -129,6 +131,7 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
         ("anchoring_f1", "policy-anchoring F1"),
         ("areas_macro_f1", "macro-F1 (policy areas)"),
         ("no_function_f1", "no-function F1"),
+        ("any_function_f1", "any-function F1"),
         ("brier", "Brier (functions)"),
         ("ece", "ECE (functions)"),
     ):
@@ -144,3 +147,60 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
                 cells.append(f"{value:.3f}")
         lines.append(f"{title:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
     return "\n".join(lines)
+
+
+def evaluate_model(
+    model: str | None = None,
+    corpus: str | None = None,
+    *,
+    labels: Sequence[str] = (),
+    store: str | None = None,
+    text_root: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """A model's figures, real text first: ``{section: {model name: figures}}``.
+
+    * ``real_cv`` — the cross-validation grouped by document over the real
+      labelled passages that ``cdtext train`` recorded in the model card (the
+      model's own training labels; recomputing it means retraining);
+    * ``labels`` — with ``labels``: the model and the lexicon baseline on
+      those labelled passages (resolved from the files, ``store`` or
+      ``text_root``), e.g. a held-out set of your own;
+    * ``authored`` — the model and the lexicon on the authored corpus's
+      held-out test split.
+    """
+    from cdtext.annotation.api import consensus, read_labels
+    from cdtext.classify.api import Classifier
+    from cdtext.corpus import label_matrix, load_corpus
+
+    clf = Classifier.load(model)
+    lexicon = Classifier.load("lexicon")
+    out: dict[str, dict[str, Any]] = {}
+    if "real_cv" in clf.card.get("metrics", {}):
+        out["real_cv"] = {clf.name: clf.card["metrics"]["real_cv"]}
+    if labels:
+        table = consensus(read_labels(list(labels), store=store, text_root=text_root))
+        y = label_matrix(table)
+        section = {}
+        for name, c in ((clf.name, clf), ("lexicon", lexicon)):
+            proba, decided, _ = c._proba_and_labels(table.text.tolist())
+            section[name] = evaluate_predictions(y, decided, proba)
+        out["labels"] = section
+    df = load_corpus(corpus)
+    test = df[df.split == "test"]
+    if len(test):
+        y = label_matrix(test)
+        section = {}
+        for name, c in ((clf.name, clf), ("lexicon", lexicon)):
+            if name == "lexicon" and c is clf:
+                continue
+            proba, decided, _ = c._proba_and_labels(test.text.tolist())
+            section[name] = evaluate_predictions(y, decided, proba)
+        out["authored"] = section
+    return out
+
+
+SECTION_TITLES = {
+    "real_cv": "real text: cross-validation grouped by document over the model's real labelled passages (its card)",
+    "labels": "your labelled passages",
+    "authored": "authored corpus: held-out test split",
+}

@@ -1,7 +1,12 @@
-"""The trained passage classifier: lemmas -> TF-IDF -> one linear head per label.
+"""The trained passage classifier: lemmas -> TF-IDF (and/or sentence vectors) -> one linear head per label.
 
 A scikit-learn estimator (no logic in ``__init__``, ``fit`` returns
 ``self``, learned attributes end in ``_``, ``get_params``/``clone`` work).
+
+Features (``features``): ``tfidf`` — word and bigram TF-IDF over lemmas;
+``static`` — the passage's mean static embedding (:mod:`cdtext.classify.encoder`);
+``both`` — the two side by side, the dense part scaled by ``dense_scale``.
+``sample_weight`` lets real passages count for more than authored ones.
 
 Heads, all L2-regularised logistic regressions with balanced class weights:
 
@@ -24,14 +29,17 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 
 ANY = "any_function"
+#: the shipped static encoder (cdtext/models/encoders/)
+DEFAULT_ENCODER = "minilm-m2v-256"
 #: the model's heads, in column order of ``predict_proba``
 HEADS = (*FUNCTIONS, ANY, ANCHORED, *POLICY_AREAS)
 _CONDITIONAL = {ANCHORED, *POLICY_AREAS}
@@ -73,12 +81,15 @@ class PassageClassifier(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 4.0,
+        C: float = 2.0,
         ngram_max: int = 2,
         min_df: int = 2,
         max_features: int | None = 60000,
         cv: int = 5,
         random_state: int = 0,
+        features: str = "both",
+        encoder: str | None = DEFAULT_ENCODER,
+        dense_scale: float = 1.0,
     ) -> None:
         self.C = C
         self.ngram_max = ngram_max
@@ -86,6 +97,9 @@ class PassageClassifier(BaseEstimator):
         self.max_features = max_features
         self.cv = cv
         self.random_state = random_state
+        self.features = features
+        self.encoder = encoder
+        self.dense_scale = dense_scale
 
     # -- features ------------------------------------------------------------------
     def _lemmas(self, X: Sequence[str]) -> list[str]:
@@ -96,8 +110,31 @@ class PassageClassifier(BaseEstimator):
     def _new_head(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000)
 
+    def _dense(self, X: Sequence[str]) -> np.ndarray:
+        from cdtext.classify.encoder import StaticEncoder
+
+        encoder = getattr(self, "encoder_", None) or StaticEncoder(self.encoder or "")
+        return encoder.encode(X) * np.float32(self.dense_scale)
+
+    def _featurize(self, X: Sequence[str], fit: bool = False) -> Any:
+        if self.features not in ("tfidf", "static", "both"):
+            raise ValueError(f"features must be tfidf, static or both, not {self.features!r}")
+        parts = []
+        if self.features in ("tfidf", "both"):
+            lemmas = self._lemmas(X)
+            parts.append(self.vectorizer_.fit_transform(lemmas) if fit else self.vectorizer_.transform(lemmas))
+        if self.features in ("static", "both"):
+            dense = self._dense(X)
+            parts.append(sparse.csr_matrix(dense) if parts else dense)
+        return sparse.hstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
     # -- fitting -------------------------------------------------------------------
-    def fit(self, X: Sequence[str], Y: Any) -> PassageClassifier:
+    def fit(
+        self, X: Sequence[str], Y: Any, sample_weight: Any = None, calibrate_on: Any = None, groups: Any = None
+    ) -> PassageClassifier:
+        """Fit every head; ``calibrate_on`` (a boolean mask) restricts calibration and thresholds to
+        those rows' out-of-fold scores (e.g. the real passages, when authored ones are mixed in); with
+        ``groups`` (e.g. documents) the out-of-fold folds never split a group."""
         Y = np.asarray(Y)
         if Y.ndim != 2 or Y.shape[1] != len(LABELS):
             raise ValueError(f"Y must have {len(LABELS)} columns in LABELS order, got shape {Y.shape}")
@@ -114,7 +151,14 @@ class PassageClassifier(BaseEstimator):
             lowercase=False,
             dtype=np.float32,
         )
-        features = self.vectorizer_.fit_transform(self._lemmas(X))
+        weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        calibrate = np.ones(len(X), bool) if calibrate_on is None else np.asarray(calibrate_on, dtype=bool)
+        groups = None if groups is None else np.asarray(groups, dtype=object)
+        if self.features in ("static", "both"):
+            from cdtext.classify.encoder import StaticEncoder
+
+            self.encoder_ = StaticEncoder(self.encoder or "")
+        features = self._featurize(X, fit=True)
         n_heads, n_feat = len(HEADS), features.shape[1]
         self.coef_ = np.zeros((n_heads, n_feat), dtype=np.float64)
         self.intercept_ = np.zeros(n_heads)
@@ -127,34 +171,39 @@ class PassageClassifier(BaseEstimator):
             if y.min() == y.max():  # a head with one class cannot be learned: constant output
                 self.intercept_[j] = 35.0 if y[0] else -35.0
                 continue
-            model = self._new_head().fit(features[rows], y)
+            model = self._new_head().fit(features[rows], y, sample_weight=weight[rows])
             self.coef_[j] = model.coef_[0]
             self.intercept_[j] = model.intercept_[0]
-            scores = self._oof_scores(features[rows], y)
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(scores[:, None], y)
+            scores = self._oof_scores(features[rows], y, weight[rows], None if groups is None else groups[rows])
+            on = calibrate[rows] if len(np.unique(y[calibrate[rows]])) == 2 else np.ones(len(rows), bool)
+            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(scores[on, None], y[on])
             self.calibration_[j] = (platt.coef_[0, 0], platt.intercept_[0])
             proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
             self.oof_proba_[rows, j] = proba
-            self.thresholds_[j] = best_threshold(y, proba)
+            self.thresholds_[j] = best_threshold(y[on], proba[on])
         self.coef_ = self.coef_.astype(np.float32)  # halves the model file; scores are unchanged to ~1e-6
         self.classes_ = np.array(HEADS)
         return self
 
-    def _oof_scores(self, features: Any, y: np.ndarray) -> np.ndarray:
+    def _oof_scores(self, features: Any, y: np.ndarray, weight: np.ndarray, groups: Any = None) -> np.ndarray:
         n_splits = max(2, min(self.cv, int(np.bincount(y).min())))
-        folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        if groups is not None:
+            n_splits = max(2, min(n_splits, len(set(groups))))
+            folds: Any = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        else:
+            folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         scores = np.zeros(len(y))
-        for train, test in folds.split(np.zeros(len(y)), y):
+        for train, test in folds.split(np.zeros(len(y)), y, groups):
             if y[train].min() == y[train].max():
                 scores[test] = 0.0
                 continue
-            fold = self._new_head().fit(features[train], y[train])
+            fold = self._new_head().fit(features[train], y[train], sample_weight=weight[train])
             scores[test] = fold.decision_function(features[test])
         return scores
 
     # -- prediction ----------------------------------------------------------------
     def transform(self, X: Sequence[str]) -> Any:
-        return self.vectorizer_.transform(self._lemmas(X))
+        return self._featurize(X)
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, ``(n, 16)`` in :data:`HEADS` order."""
@@ -181,9 +230,11 @@ class PassageClassifier(BaseEstimator):
 
     def top_terms(self, text: str, head: str, k: int = 6) -> list[str]:
         """Terms of ``text`` that push ``head`` up most (TF-IDF weight x coefficient)."""
-        row = self.transform([text])
+        if self.features == "static":
+            return []
+        row = self.vectorizer_.transform(self._lemmas([text]))
         j = HEADS.index(head)
-        contrib = row.multiply(self.coef_[j]).tocsr()
+        contrib = row.multiply(self.coef_[j, : row.shape[1]]).tocsr()
         order = np.argsort(-contrib.data)[:k]
         names = self.vectorizer_.get_feature_names_out()
         return [str(names[contrib.indices[i]]) for i in order if contrib.data[i] > 0]

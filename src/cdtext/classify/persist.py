@@ -1,46 +1,68 @@
-"""Saving and loading models safely: skops files with a JSON model card beside them.
+"""Saving and loading models safely: plain arrays in an ``.npz`` file, a JSON model card beside it.
 
-A model is two files: ``NAME.skops`` (the estimator, written by skops —
-never pickle or joblib, since a crafted pickle runs code when loaded) and
-``NAME.card.json`` (label set, thresholds, training-corpus hash, metrics,
-library versions, date, and the SHA-256 of the ``.skops`` file).
+A model is two files:
 
-Loading refuses a file whose SHA-256 differs from its card, a card that is
-missing, and a file that contains any type outside :data:`TRUSTED_TYPES`.
+* ``NAME.npz`` — the numbers, as NumPy arrays only (written with
+  ``numpy.savez_compressed``, read with ``allow_pickle=False``, so no
+  Python object is ever rebuilt from the file): per-head coefficients,
+  intercepts, Platt calibration and thresholds, the TF-IDF vocabulary (one
+  UTF-8 byte array, terms separated by newlines) and its IDF weights;
+* ``NAME.card.json`` — everything else: the estimator's parameters, heads
+  and labels, thresholds, training data (with hashes), metrics, library
+  versions, date, the SHA-256 of the ``.npz`` file and, for models that use
+  a sentence encoder, the encoder's name and the SHA-256 of its files.
+
+Loading refuses a file whose SHA-256 differs from its card, a missing card,
+a file that is not a NumPy archive of exactly the expected arrays (names,
+types and shapes), and an encoder whose files changed. Loading takes a few
+hundred milliseconds: the vocabulary is one array, not one object per term.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import platform
+import zipfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from cdtext.errors import ModelError
 from cdtext.hashing import file_sha256
 
-#: types a cdtext model file may contain beyond skops' defaults (numpy, scikit-learn)
-TRUSTED_TYPES = ("cdtext.classify.model.PassageClassifier",)
 CARD_SUFFIX = ".card.json"
-MODEL_SUFFIX = ".skops"
+MODEL_SUFFIX = ".npz"
+FORMAT = "cdtext-arrays-1"
+#: the arrays of a model file and their kinds (f: float, u: unsigned int)
+ARRAYS = {
+    "coef": "f",
+    "intercept": "f",
+    "calibration": "f",
+    "thresholds": "f",
+    "idf": "f",
+    "vocabulary": "u",
+}
+#: estimator parameters a card may set (anything else is refused)
+PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
 
 
 def model_paths(path: str | Path) -> tuple[Path, Path]:
-    """``(skops file, card file)`` for a model path given with or without a suffix."""
+    """``(array file, card file)`` for a model path given with or without a suffix."""
     p = Path(path)
     name = p.name
     for suffix in (CARD_SUFFIX, MODEL_SUFFIX):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
-    base = p.with_name(name)
-    return base.with_name(name + MODEL_SUFFIX), base.with_name(name + CARD_SUFFIX)
+    return p.with_name(name + MODEL_SUFFIX), p.with_name(name + CARD_SUFFIX)
 
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("cdtext", "scikit-learn", "numpy", "scipy", "spacy", "spacy-lookups-data", "skops"):
+    for dist in ("cdtext", "scikit-learn", "numpy", "scipy", "spacy", "spacy-lookups-data", "model2vec"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -48,27 +70,50 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``model`` with skops and its card (with the file's SHA-256) atomically."""
-    import skops.io as sio
+def _arrays(model: Any) -> dict[str, np.ndarray]:
+    vocabulary = np.zeros(0, dtype=np.uint8)
+    idf = np.zeros(0, dtype=np.float32)
+    if model.features in ("tfidf", "both"):
+        terms = sorted(model.vectorizer_.vocabulary_, key=model.vectorizer_.vocabulary_.__getitem__)
+        if any("\n" in t for t in terms):
+            raise ModelError("a vocabulary term contains a newline; cannot save")
+        vocabulary = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+        idf = np.asarray(model.vectorizer_.idf_, dtype=np.float32)
+    return {
+        "coef": np.asarray(model.coef_, dtype=np.float32),
+        "intercept": np.asarray(model.intercept_, dtype=np.float64),
+        "calibration": np.asarray(model.calibration_, dtype=np.float64),
+        "thresholds": np.asarray(model.thresholds_, dtype=np.float64),
+        "idf": idf,
+        "vocabulary": vocabulary,
+    }
 
+
+def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``model``'s arrays and its card (with the file's SHA-256 and the encoder's hashes) atomically."""
     from cdtext.export import atomic_path
 
-    skops_path, card_path = model_paths(path)
-    skops_path.parent.mkdir(parents=True, exist_ok=True)
-    import zipfile
-
-    with atomic_path(skops_path, "wb") as fh:
-        fh.write(sio.dumps(model, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
+    array_path, card_path = model_paths(path)
+    array_path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **_arrays(model))
+    with atomic_path(array_path, "wb") as fh:
+        fh.write(buffer.getvalue())
     full = dict(card)
-    full["file"] = skops_path.name
-    full["sha256"] = file_sha256(skops_path)
+    full["format"] = FORMAT
+    full["params"] = {k: v for k, v in model.get_params().items() if k in PARAMS}
+    if model.features in ("static", "both"):
+        from cdtext.classify.encoder import encoder_hashes
+
+        full["encoder"] = {"name": model.encoder, "sha256": encoder_hashes(model.encoder)}
+    full["file"] = array_path.name
+    full["sha256"] = file_sha256(array_path)
     full.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     full["libraries"] = library_versions()
     with atomic_path(card_path, "w") as fh:
         json.dump(full, fh, indent=2, sort_keys=False)
         fh.write("\n")
-    return skops_path, card_path
+    return array_path, card_path
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
@@ -76,36 +121,93 @@ def read_card(path: str | Path) -> dict[str, Any]:
     if not card_path.exists():
         raise ModelError(f"model card not found: {card_path}; a model is refused without its card")
     try:
-        return json.loads(card_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"model card {card_path} is not valid JSON: {exc.msg}") from exc
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"model card {card_path} is not valid JSON: {exc}") from exc
+    if not isinstance(card, dict):
+        raise ModelError(f"model card {card_path} is not a JSON object")
+    return card
+
+
+def _read_arrays(array_path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(array_path, allow_pickle=False) as archive:
+            names = set(archive.files)
+            if names != set(ARRAYS):
+                raise ModelError(
+                    f"refusing to load {array_path}: unexpected arrays ({', '.join(sorted(names ^ set(ARRAYS)))})"
+                )
+            arrays = {name: archive[name] for name in ARRAYS}
+    except ModelError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"refusing to load {array_path}: not a readable cdtext model file ({exc})") from exc
+    for name, kind in ARRAYS.items():
+        if arrays[name].dtype.kind != kind:
+            raise ModelError(f"refusing to load {array_path}: array {name} has type {arrays[name].dtype}")
+    return arrays
 
 
 def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
-    """Load a model after checking its hash against the card and its types against the allow-list."""
-    import skops.io as sio
+    """Load a model after checking its hash against the card and the arrays against the expected layout."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    skops_path, card_path = model_paths(path)
-    if not skops_path.exists():
-        raise ModelError(f"model file not found: {skops_path}")
+    from cdtext.classify.model import HEADS, PassageClassifier
+
+    array_path, card_path = model_paths(path)
+    if not array_path.exists():
+        raise ModelError(f"model file not found: {array_path}")
     card = read_card(path)
-    actual = file_sha256(skops_path)
+    actual = file_sha256(array_path)
     if card.get("sha256") != actual:
         raise ModelError(
-            f"refusing to load {skops_path}: its SHA-256 ({actual[:12]}…) does not match the card "
+            f"refusing to load {array_path}: its SHA-256 ({actual[:12]}…) does not match the card "
             f"({str(card.get('sha256'))[:12]}…); the file was changed or replaced"
         )
-    try:
-        untrusted = sio.get_untrusted_types(file=skops_path)
-    except Exception as exc:  # noqa: BLE001 - skops raises many types on malformed archives
-        raise ModelError(f"refusing to load {skops_path}: not a readable skops file ({exc})") from exc
-    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if card.get("format") != FORMAT:
+        raise ModelError(f"refusing to load {array_path}: format {card.get('format')!r}, expected {FORMAT!r}")
+    params = card.get("params") or {}
+    unknown = sorted(set(params) - set(PARAMS))
     if unknown:
-        raise ModelError(
-            f"refusing to load {skops_path}: it contains types cdtext does not trust: {', '.join(unknown)}"
+        raise ModelError(f"refusing to load {card_path}: unknown parameters {', '.join(unknown)}")
+    arrays = _read_arrays(array_path)
+    model = PassageClassifier(**params)
+    n_heads = len(HEADS)
+    terms = arrays["vocabulary"].tobytes().decode("utf-8").split("\n") if arrays["vocabulary"].size else []
+    n_dense = 0
+    encoder = None
+    if model.features in ("static", "both"):
+        from cdtext.classify.encoder import StaticEncoder
+
+        info = card.get("encoder") or {}
+        encoder = StaticEncoder(info.get("name") or model.encoder or "", expected=info.get("sha256") or {"": ""})
+        n_dense = encoder.dim
+    coef = arrays["coef"]
+    shapes_ok = (
+        coef.shape == (n_heads, len(terms) + n_dense)
+        and arrays["intercept"].shape == (n_heads,)
+        and arrays["calibration"].shape == (n_heads, 2)
+        and arrays["thresholds"].shape == (n_heads,)
+        and arrays["idf"].shape == (len(terms),)
+    )
+    if not shapes_ok:
+        raise ModelError(f"refusing to load {array_path}: its arrays do not fit together (coef {coef.shape})")
+    if terms:
+        vectorizer = TfidfVectorizer(
+            ngram_range=(1, model.ngram_max),
+            sublinear_tf=True,
+            token_pattern=r"\S+",
+            lowercase=False,
+            dtype=np.float32,
         )
-    try:
-        model = sio.load(skops_path, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"cannot load {skops_path}: {exc}") from exc
+        vectorizer.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        vectorizer.idf_ = arrays["idf"].astype(np.float64)
+        model.vectorizer_ = vectorizer
+    if encoder is not None:
+        model.encoder_ = encoder
+    model.coef_ = coef
+    model.intercept_ = arrays["intercept"]
+    model.calibration_ = arrays["calibration"]
+    model.thresholds_ = arrays["thresholds"]
+    model.classes_ = np.array(HEADS)
     return model, card

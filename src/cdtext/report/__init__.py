@@ -47,22 +47,26 @@ def _href(path: str, page: Any) -> str:
 
 
 def _card_summary(card: dict[str, Any]) -> dict[str, Any]:
+    """The model facts the report shows: real-text figures first, the authored split second."""
     metrics = card.get("metrics", {})
+    real = metrics.get("real_cv", {})
     held = metrics.get("held_out", {})
     lex = metrics.get("lexicon_held_out", {})
     corpus = card.get("training_corpus", {})
     return {
         "sha256": card.get("sha256", ""),
         "created": card.get("created", "–"),
-        "n_train": corpus.get("n_train", "–"),
-        "n_test": corpus.get("n_test", "–"),
+        "n_real": corpus.get("n_real", 0),
+        "n_authored": corpus.get("n_authored", corpus.get("n_train", "–")),
+        "n_documents": real.get("documents"),
+        "real_macro_f1": real.get("macro_f1"),
+        "real_macro_f1_ci": real.get("macro_f1_95ci", [math.nan, math.nan]),
+        "real_any_f1": real.get("any_function_f1"),
+        "real_anchoring_f1": real.get("anchoring_f1"),
+        "real_brier": real.get("brier"),
+        "real_ece": real.get("ece"),
         "macro_f1": held.get("macro_f1"),
-        "macro_f1_ci": held.get("macro_f1_95ci", [math.nan, math.nan]),
-        "anchoring_f1": held.get("anchoring_f1"),
-        "brier": held.get("brier"),
-        "ece": held.get("ece"),
         "lexicon_macro_f1": lex.get("macro_f1"),
-        "lexicon_anchoring_f1": lex.get("anchoring_f1"),
     }
 
 

@@ -1,0 +1,94 @@
+"""Start-up times of the commands a new user runs first, against `import sklearn.linear_model` in the same run.
+
+    python bench/startup.py [--repeat 3]
+
+Each figure is the median wall-clock time of REPEAT fresh processes:
+
+* baseline: ``python -c "import sklearn.linear_model"``;
+* ``cdtext --version`` and ``cdtext --help``;
+* model load in-process: ``Classifier.load()`` for the shipped default and
+  fast models, after their modules are imported (the file read, hash check
+  and array rebuild);
+* ``cdtext classify`` of a one-passage CSV;
+* ``cdtext run`` on corpus/samples, first into an empty folder and then
+  again with nothing new (the repeat should not load the model).
+
+Targets (issue "first ten minutes"): model load <= 1 s; one-passage classify
+<= 2x the baseline; a repeat run <= 10% of the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CDTEXT = [sys.executable, "-m", "cdtext.cli"]
+
+
+def wall(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def load_time(name: str, repeat: int) -> float:
+    code = (
+        "import time; from cdtext.classify.api import Classifier; import cdtext.classify.model, "
+        "cdtext.classify.persist; t = time.perf_counter(); "
+        f"Classifier.load({name!r}); print(time.perf_counter() - t)"
+    )
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+        for _ in range(repeat)
+    ]
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    r = args.repeat
+    base = wall([sys.executable, "-c", "import sklearn.linear_model"], r)
+    rows = [("baseline: python -c 'import sklearn.linear_model'", base, "")]
+    rows.append(("cdtext --version", wall([*CDTEXT, "--version"], r), ""))
+    rows.append(("cdtext --help", wall([*CDTEXT, "--help"], r), ""))
+    for name in ("default", "fast"):
+        rows.append((f"Classifier.load({name!r}) in-process", load_time(name, r), "target <= 1 s"))
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "one.csv"
+        table.write_text("text\nThe mayor received the Consul General of Japan at City Hall.\n")
+        one = wall([*CDTEXT, "classify", str(table), "--out", str(Path(tmp) / "p.csv")], r)
+        rows.append(("cdtext classify one-passage.csv", one, f"{one / base:.1f}x baseline (target <= 2x)"))
+        out = Path(tmp) / "run"
+        samples = [str(REPO / "corpus" / "samples"), "--meta", str(REPO / "corpus" / "samples-metadata.csv")]
+        firsts, repeats = [], []
+        for _ in range(r):
+            shutil.rmtree(out, ignore_errors=True)
+            firsts.append(wall([*CDTEXT, "run", *samples, "--out", str(out), "-q"], 1))
+            repeats.append(wall([*CDTEXT, "run", *samples, "--out", str(out), "-q"], 1))
+        first, again = statistics.median(firsts), statistics.median(repeats)
+        rows.append(("cdtext run corpus/samples (first)", first, ""))
+        rows.append(
+            (
+                "cdtext run corpus/samples (repeat, nothing new)",
+                again,
+                f"{100 * again / first:.0f}% of the first (target <= 10%)",
+            )
+        )
+    for label, seconds, note in rows:
+        print(f"{label:<52} {seconds:7.2f} s  {note}")
+
+
+if __name__ == "__main__":
+    main()
