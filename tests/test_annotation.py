@@ -113,6 +113,11 @@ def test_check_agreement_and_training_on_filled_sheets(sheet: Path, store: Path,
     assert card["training_corpus"]["n_real"] == len(fa) and card["metrics"]["real_cv"]["n"] == len(fa)
     clf = cdtext.Classifier.load(out)
     assert not clf.is_lexicon and len(clf.predict(["The mayor met the Consul General of Japan."])) == 1
+    # the loop ends where it started: classify the store with the new model
+    predicted = tmp_path / "pred.csv"
+    result = run("classify", store, "--model", out, "--out", predicted)
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(predicted)) > 30
 
 
 def test_stand_off_labels_resolve_from_documents_and_catch_edits(sheet: Path, tmp_path: Path) -> None:
@@ -162,6 +167,7 @@ def test_a_model_named_lexicon_is_still_the_trained_model(sheet: Path, store: Pa
 
 
 HEADER = "id,text,functions,policy_anchored,policy_areas,annotator,note\n"
+HEADER_BYTES = HEADER.encode()
 
 
 @pytest.mark.parametrize(
@@ -198,9 +204,25 @@ def test_spreadsheet_exports_in_windows_encoding_and_formula_guards_are_read(tmp
 def test_oversized_label_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "huge.csv"
     with open(path, "wb") as fh:
-        fh.truncate(65 * 2**20)
-    result = CliRunner().invoke(main, ["labels", "check", str(path)])
-    assert result.exit_code == 1 and "too large for a label file" in result.output
+        fh.truncate(50 * 2**20)  # 50 MB, sparse: refused by its size before a byte is read
+    for command in (["labels", "check", str(path)], ["agreement", str(path), str(path)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1 and "too large for a label file" in result.output
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"a,b,c\n1,2,3\n", HEADER_BYTES + b"p1,t,nonsense,,,ann,\n", b"\xff\xfe\x00garbage"],
+)
+def test_agreement_on_bad_files_is_one_error_line(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "p1,t,,,,bob,\n")
+    result = CliRunner().invoke(main, ["agreement", str(bad), str(good)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error:") and len(result.output.strip().splitlines()) == 1
 
 
 def test_agreement_needs_two_annotators_and_shared_passages(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ COLUMNS = (
     "note",
     *DESIGN_COLUMNS,
 )
-MAX_BYTES = 64 * 2**20
+MAX_BYTES = 32 * 2**20
 _SPLIT = re.compile(r"[;,|\s]+")
 _TRUE = {"true", "yes", "y", "1", "t", "x"}
 _FALSE = {"false", "no", "n", "0", "f"}
