@@ -41,7 +41,8 @@ def main() -> None:
         strata = Counter(first["stratum"])
         lines.append(
             f"| {folder.name} | {len(first):,} | {first['source'].nunique()} | "
-            f"{strata['random']} / {strata['uncertainty']} / {strata['positive']} | {len(second)} | {len(adjudicated)} |"
+            f"{strata['random']} / {strata['uncertainty']} / {strata['positive']} | "
+            f"{len(second)} | {len(adjudicated)} |"
         )
         if len(second):
             roles = pd.concat([first.assign(annotator="first"), second.assign(annotator="second")])
