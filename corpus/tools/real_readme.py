@@ -27,8 +27,10 @@ SHOWN = (*FUNCTIONS, "any_function", ANCHORED)
 
 def main() -> None:
     rounds = sorted(p for p in REAL.iterdir() if p.is_dir())
-    lines = ["| round | passages | documents | random / uncertainty / positive | double-coded | adjudicated |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| round | passages | documents | random / uncertainty / positive | double-coded | adjudicated |",
+        "|---|---|---|---|---|---|",
+    ]
     alphas: dict[str, dict[str, str]] = {}
     everything = []
     for folder in rounds:
@@ -55,15 +57,32 @@ def main() -> None:
     one = consensus(pd.concat(everything, ignore_index=True))
     counts = Counter(f for fs in one["functions"] for f in fs)
     anchored = sum(bool(a) for a, f in zip(one["policy_anchored"], one["functions"]) if f)
-    out = [BEGIN, "", "### Rounds", "", *lines, "", "### Agreement between first and second coding", "",
-           "Krippendorff's alpha (nominal), with the number of positive codes in brackets:", "",
-           "| label | " + " | ".join(alphas) + " |", "|---|" + "---|" * len(alphas)]
+    out = [
+        BEGIN,
+        "",
+        "### Rounds",
+        "",
+        *lines,
+        "",
+        "### Agreement between first and second coding",
+        "",
+        "Krippendorff's alpha (nominal), with the number of positive codes in brackets:",
+        "",
+        "| label | " + " | ".join(alphas) + " |",
+        "|---|" + "---|" * len(alphas),
+    ]
     for label in SHOWN:
         out.append(f"| {label} | " + " | ".join(alphas[r][label] for r in alphas) + " |")
-    out += ["", "### The corpus after adjudication", "",
-            f"{len(one):,} passages from {one['source'].nunique()} documents; "
-            f"{sum(not f for f in one['functions']):,} with no function; {anchored} policy-anchored.", "",
-            "| function | positive passages |", "|---|---|"]
+    out += [
+        "",
+        "### The corpus after adjudication",
+        "",
+        f"{len(one):,} passages from {one['source'].nunique()} documents; "
+        f"{sum(not f for f in one['functions']):,} with no function; {anchored} policy-anchored.",
+        "",
+        "| function | positive passages |",
+        "|---|---|",
+    ]
     out += [f"| {f} | {counts[f]} |" for f in FUNCTIONS]
     out += ["", END]
     readme = REAL / "README.md"
