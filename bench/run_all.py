@@ -197,6 +197,7 @@ def main() -> None:
     sections = [("Machine", machine())]
     sections.append(("PDF ingestion", run_script("pdf_ingest.py", "--rounds", "1" if args.quick else "3")))
     sections.append(("HTML extraction", html_section()))
+    sections.append(("Start-up", run_script("startup.py", "--repeat", "1" if args.quick else "3")))
     sections.append(
         ("Classification (one thread)", run_script("classify_speed.py", "--n", "5000" if args.quick else "20000"))
     )

@@ -141,3 +141,19 @@ def test_too_large_limit(tmp_path: Path) -> None:
     cdtext.ingest([folder], store, config={"jobs": 1, "max_bytes": 1000})
     docs = cdtext.read_documents(store)
     assert docs.status.tolist() == ["too_large"] and "max_bytes" in docs.reason[0]
+
+
+def test_repeat_run_with_nothing_new_does_not_load_the_model(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import cdtext.classify.persist as persist
+    from cdtext.pipeline import run
+
+    out = tmp_path / "out"
+    first = run([SAMPLES], out, replicates=50)
+    assert first["this_run"]["classified"] > 0
+
+    def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the model arrays were loaded with nothing to classify")
+
+    monkeypatch.setattr(persist, "load_model", refuse)
+    again = run([SAMPLES], out, replicates=50)
+    assert again["this_run"]["classified"] == 0 and again["n_passages"] == first["n_passages"]

@@ -662,7 +662,7 @@ def classify(
     from cdtext.classify.batch import STORE_SUFFIXES, TABLE_SUFFIXES, classify_store, read_predictions, read_table
     from cdtext.export import write_table
 
-    clf = Classifier.load(model)
+    clf = Classifier.load(model, lazy=True)
     paths = [Path(p) for p in inputs]
     if all(p.is_file() and p.suffix.lower() in TABLE_SUFFIXES for p in paths):
         import pandas as pd

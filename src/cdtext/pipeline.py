@@ -72,7 +72,7 @@ def run(
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
 
     t = time.perf_counter()
-    clf = Classifier.load(model)
+    clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying
     n_new = classify_store(store, clf, incremental=not force)
     timings["classify"] = time.perf_counter() - t
     say(f"classify: {n_new} new passage(s) with model {clf.name}")

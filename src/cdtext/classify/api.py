@@ -34,14 +34,34 @@ class Classifier:
     """
 
     def __init__(self, model: Any, card: dict[str, Any] | None = None, name: str = "model") -> None:
-        self.model = model
+        self._model = model
+        self._target: Path | None = None
         self.card = card or {}
         self.name = name
 
+    @property
+    def model(self) -> Any:
+        """The estimator; a classifier loaded with ``lazy=True`` reads (and hash-checks) it on first use."""
+        if self._model is None and self._target is not None:
+            from cdtext.classify.persist import load_model
+
+            self._model, card = load_model(self._target)
+            if card.get("sha256") != self.card.get("sha256"):
+                raise ModelError(f"{self._target} changed while cdtext was running; run the command again")
+        return self._model
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._model = value
+
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Classifier:
+    def load(cls, path: str | Path | None = None, *, lazy: bool = False) -> Classifier:
         """Load a model: ``None`` for the shipped default, ``"fast"`` for the shipped TF-IDF-only model,
-        ``"lexicon"`` for the rule baseline, or a path."""
+        ``"lexicon"`` for the rule baseline, or a path.
+
+        With ``lazy``, only the card is read now (enough for the model's name, hash and thresholds);
+        the arrays are read and checked when the first passage is classified.
+        """
         if path is not None and str(path) == LEXICON:
             from cdtext.classify.lexicon import LexiconClassifier
 
@@ -54,6 +74,15 @@ class Classifier:
         array_path, _ = model_paths(target)
         if not array_path.exists() and path is None:
             raise ModelError(f"the shipped model is missing ({array_path}); reinstall cdtext")
+        if lazy:
+            from cdtext.classify.persist import read_card
+
+            if not array_path.exists():
+                raise ModelError(f"model file not found: {array_path}")
+            card = read_card(target)
+            clf = cls(None, card, card.get("name", array_path.stem))
+            clf._target = target
+            return clf
         model, card = load_model(target)
         return cls(model, card, card.get("name", array_path.stem))
 

@@ -85,7 +85,7 @@ def store_predictions(
 
     with Store(store, read_only=True) as db:
         has = db.has_table("predictions")
-    classifier = Classifier.load(model)
+    classifier = Classifier.load(model, lazy=True)
     n = classify_store(store, classifier) if (model or not has) else 0
     return read_predictions(store), read_documents(store), classifier, n
 
