@@ -40,7 +40,6 @@ from cdtext.labels import FUNCTIONS, POLICY_AREAS
 
 GROUPINGS = ("city", "year", "doc_type", "country")
 N_F, N_A = len(FUNCTIONS), len(POLICY_AREAS)
-VERDICTS = ("policy-driven", "function-driven", "indeterminate")
 
 
 @dataclass(frozen=True)

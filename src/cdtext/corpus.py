@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,30 +191,3 @@ def label_table(df: pd.DataFrame) -> pd.DataFrame:
     table = out.groupby("split").sum().T
     table["all"] = table.sum(axis=1)
     return table[["all", "train", "test"]]
-
-
-def assign_splits(df: pd.DataFrame, test_share: float = 0.2, seed: int = 2024) -> pd.Series:
-    """Stratified train/test assignment (used once when the corpus is assembled; then fixed).
-
-    Passages are grouped by label combination (functions and anchoring),
-    shuffled within groups, laid end to end, and every ``1/test_share``-th
-    one goes to test — so even small groups are represented and the overall
-    share is exact.
-    """
-    rng = np.random.default_rng(seed)
-    key = df.functions.map(lambda f: "+".join(sorted(f)) or "none") + "|" + df.policy_anchored.map(repr)
-    ordered: list[Any] = []
-    for _, idx in sorted(df.groupby(key).groups.items()):
-        idx = list(idx)
-        rng.shuffle(idx)
-        ordered.extend(idx)
-    offset = rng.random()
-    split = pd.Series("train", index=df.index)
-    for k, i in enumerate(ordered):
-        if int((k + 1) * test_share + offset) > int(k * test_share + offset):
-            split.loc[i] = "test"
-    return split
-
-
-def iter_texts(df: pd.DataFrame) -> Iterable[str]:
-    return df.text.tolist()

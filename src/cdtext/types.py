@@ -34,8 +34,6 @@ DOC_TYPES = (
     "other",
 )
 
-BLOCK_KINDS = ("paragraph", "heading", "list_item")
-
 
 @dataclass(frozen=True)
 class Block:

@@ -47,15 +47,6 @@ class IngestSummary:
         """``"3 unchanged, 5 ok, 1 timeout"``: unchanged files, then processed ones by status."""
         return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "unchanged": self.unchanged,
-            "processed": self.processed,
-            "counts": dict(self.counts),
-            "seconds": round(self.seconds, 3),
-        }
-
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files named directly, and files under folders (recursively, sorted, hidden ones skipped)."""

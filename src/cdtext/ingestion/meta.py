@@ -297,19 +297,3 @@ def infer_meta(text: str, *, fmt: str, title: str | None, date: str | None, n_pa
     if title:
         source["title"] = "document"
     return DocMeta(city=city, date=found_date, doc_type=doc_type, title=title, source=source)
-
-
-def combine(given: DocMeta | None, inferred: DocMeta) -> DocMeta:
-    """CSV values win; inferred values fill the gaps."""
-    if given is None:
-        return inferred
-    source = dict(inferred.source)
-    source.update(given.source)
-    return DocMeta(
-        city=given.city or inferred.city,
-        date=given.date or inferred.date,
-        doc_type=given.doc_type or inferred.doc_type,
-        title=given.title or inferred.title,
-        extra=given.extra,
-        source={k: v for k, v in source.items() if getattr(given, k, None) or getattr(inferred, k, None)},
-    )
