@@ -116,7 +116,13 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
     assert again.exit_code == 0, again.output
     assert "ingest: 5 file(s), 5 unchanged\n" in again.output
     card = json.loads((out / "run.json").read_text())
-    assert card["this_run"] == {"forced": False, "unchanged": 5, "processed": {}, "classified": 0}
+    assert card["this_run"] == {
+        "forced": False,
+        "unchanged": 5,
+        "processed": {},
+        "classified": 0,
+        "outputs": "kept from the previous run (nothing changed)",
+    }
     assert _outputs(out) == before, "a second run over the same inputs gives identical files"
 
     forced = run(*args, "--force")

@@ -157,3 +157,20 @@ def test_repeat_run_with_nothing_new_does_not_load_the_model(tmp_path: Path, mon
     monkeypatch.setattr(persist, "load_model", refuse)
     again = run([SAMPLES], out, replicates=50)
     assert again["this_run"]["classified"] == 0 and again["n_passages"] == first["n_passages"]
+
+
+def test_repeat_run_keeps_outputs_and_a_changed_input_renews_them(tmp_path: Path) -> None:
+    from cdtext.pipeline import run
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SAMPLES, inputs)
+    out = tmp_path / "out"
+    run([inputs], out, replicates=50)
+    report = (out / "report.html").stat().st_mtime_ns
+    again = run([inputs], out, replicates=50)
+    assert again["this_run"]["outputs"].startswith("kept") and (out / "report.html").stat().st_mtime_ns == report
+    changed = run([inputs], out, replicates=60)  # other settings: outputs are written again
+    assert "outputs" not in changed["this_run"] and changed["settings"]["replicates"] == 60
+    next(inputs.glob("*.txt")).write_text("The mayor met the Consul General of Japan at City Hall today.\n" * 3)
+    renewed = run([inputs], out, replicates=60)
+    assert "outputs" not in renewed["this_run"] and renewed["this_run"]["classified"] > 0

@@ -29,6 +29,18 @@ from cdtext.ingestion.config import IngestConfig
 Notify = Callable[[str], None]
 
 
+#: the files a run writes besides run.json
+OUTPUTS = ("passages.parquet", "predictions.parquet", "predictions.csv", "profiles.csv", "report.html")
+
+
+def _previous_card(out: Path) -> dict[str, Any] | None:
+    try:
+        card = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) else None
+
+
 def run(
     inputs: Iterable[str | Path],
     out_dir: str | Path,
@@ -77,12 +89,48 @@ def run(
     timings["classify"] = time.perf_counter() - t
     say(f"classify: {n_new} new passage(s) with model {clf.name}")
 
+    settings = {
+        "by": by,
+        "replicates": replicates,
+        "seed": seed,
+        "ingest": IngestConfig.resolve(config).to_dict(),
+        "meta": str(meta) if meta else None,
+    }
+    with Store(store, read_only=True) as db:
+        inputs_rows = db.con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
+    inputs_now = [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows]
+    previous = _previous_card(out)
+    if (
+        not force
+        and previous is not None
+        and summary.unchanged == summary.total
+        and n_new == 0
+        and previous.get("inputs") == inputs_now
+        and previous.get("settings") == json.loads(json.dumps(settings))
+        and previous.get("title", title) == title
+        and previous.get("model", {}).get("sha256") == clf.card.get("sha256", "")
+        and all((out / name).exists() for name in OUTPUTS)
+    ):
+        # nothing new: the outputs of the previous run stand; only the run card records this run
+        previous["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        previous["this_run"] = {
+            "forced": False,
+            "unchanged": summary.unchanged,
+            "processed": {},
+            "classified": 0,
+            "outputs": "kept from the previous run (nothing changed)",
+        }
+        with atomic_path(out / "run.json", "w") as fh:
+            json.dump(previous, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+        say("outputs: nothing changed since the previous run; kept")
+        return previous
+
     t = time.perf_counter()
     with Store(store, read_only=True) as db:
         passages = db.table("passages")
         predictions_only = db.table("predictions")
         counts = db.status_counts()
-        inputs_rows = db.con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
     predictions = read_predictions(store)
     documents = read_documents(store)
     profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed))
@@ -118,13 +166,8 @@ def run(
             "sha256": clf.card.get("sha256", ""),
             "training_corpus_sha256": clf.card.get("training_corpus", {}).get("sha256", ""),
         },
-        "settings": {
-            "by": by,
-            "replicates": replicates,
-            "seed": seed,
-            "ingest": IngestConfig.resolve(config).to_dict(),
-            "meta": str(meta) if meta else None,
-        },
+        "settings": settings,
+        "title": title,
         "counts": counts,
         "n_passages": int(len(passages)),
         "n_units": int(len(profiles)),
@@ -135,7 +178,7 @@ def run(
             "classified": n_new,
         },
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-        "inputs": [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows],
+        "inputs": inputs_now,
     }
     with atomic_path(out / "run.json", "w") as fh:
         json.dump(card, fh, indent=2, ensure_ascii=False)
