@@ -146,3 +146,20 @@ def test_engine_options_reach_the_config(tmp_path: Path) -> None:
     assert run("ingest", str(SAMPLES), "--store", store, "--engine", "nope").exit_code == 2
     ok = run("ingest", str(SAMPLES), "--store", store, "--engine", "local", "--pdf-engine", "pdfium", "-q")
     assert ok.exit_code == 0, ok.output
+
+
+def test_evaluate_leads_with_real_text_and_scores_given_labels(tmp_path: Path) -> None:
+    labels = tmp_path / "mine.csv"
+    labels.write_text(
+        "id,text,functions,policy_anchored,policy_areas,annotator,note\n"
+        "a,The mayor received the Consul General of Japan at City Hall.,diplomatic_representation,false,,me,\n"
+        "b,The council approved the resurfacing of Elm Street.,,,,me,\n"
+    )
+    result = run("evaluate", "--model", "fast", "--labels", str(labels), "--json", str(tmp_path / "e.json"))
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.index("real text: cross-validation") < text.index("real text, leave-one-source-out")
+    assert text.index("real text, leave-one-source-out") < text.index("your labelled passages (2 passages)")
+    assert text.index("your labelled passages") < text.index("authored corpus: held-out test split")
+    figures = json.loads((tmp_path / "e.json").read_text())
+    assert figures["labels"]["lexicon"]["n"] == 2 and "real_cv" in figures

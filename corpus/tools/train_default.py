@@ -6,7 +6,7 @@
 (features=both); ``fast``: TF-IDF alone. Both are trained on
 corpus/annotated's train split plus every label file in corpus/real
 (stand-off, resolved from ../shared), measured by cross-validation grouped by
-document over the real passages, and written to src/cdtext/models/ with
+document and leave-one-source-out over the real passages, and written to src/cdtext/models/ with
 their cards. Run after any change to corpus/real (tests/test_quality_gate.py
 checks that the card names the current label files).
 """
@@ -33,7 +33,11 @@ def main() -> None:
             continue
         start = time.time()
         clf = train(
-            out=REPO / "src" / "cdtext" / "models" / name, labels=labels, text_root=REPO.parent / "shared", **params
+            out=REPO / "src" / "cdtext" / "models" / name,
+            labels=labels,
+            text_root=REPO.parent / "shared",
+            by_source=True,
+            **params,
         )
         cv = clf.card["metrics"]["real_cv"]
         print(

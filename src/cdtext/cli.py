@@ -316,6 +316,12 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option("--C", "C", type=float, default=None, help="Inverse regularisation strength [default: 2.0].")
 @click.option(
+    "--by-source",
+    "by_source",
+    is_flag=True,
+    help="Also measure leave-one-source-out on the labels (one model per source folder; slower).",
+)
+@click.option(
     "--features",
     type=click.Choice(["both", "tfidf", "static"]),
     default=None,
@@ -330,16 +336,18 @@ def train(
     text_root: str | None,
     base: str,
     C: float | None,
+    by_source: bool,
     features: str | None,
 ) -> None:
     """Train the passage classifier and report it on held-out passages.
 
     Trains on the annotated corpus's train split (CORPUS: a folder of
     JSON-lines files or one file [default: corpus/annotated]) and, with
-    --labels, on your own labelled passages (split into train and test by
-    document). Writes OUT.npz and OUT.card.json; the card records every
-    label file with its SHA-256. Prints the held-out figures beside the
-    lexicon baseline's.
+    --labels, on your own labelled passages, which are first measured by
+    cross-validation grouped by document (and with --by-source, leave one
+    source folder out). Writes OUT.npz and OUT.card.json; the card records
+    every label file with its SHA-256. Prints the figures, the authored
+    split's beside the lexicon baseline's.
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_comparison
@@ -347,12 +355,19 @@ def train(
     params: dict[str, Any] = {"C": C} if C is not None else {}
     if features is not None:
         params["features"] = features
-    clf = run_train(corpus, out, labels=list(labels), store=store, text_root=text_root, base=base, **params)
+    clf = run_train(
+        corpus, out, labels=list(labels), store=store, text_root=text_root, base=base, by_source=by_source, **params
+    )
     metrics = clf.card["metrics"]
     if "real_cv" in metrics:
         cv = metrics["real_cv"]
         click.echo(f"your labels, cross-validated by document ({cv['n']} passages, {cv['documents']} documents):")
         click.echo(format_comparison({"model": cv}))
+    if metrics.get("real_by_source"):
+        from cdtext.classify.evaluate import format_by_source
+
+        click.echo("your labels, leave-one-source-out:")
+        click.echo(format_by_source({k: v for k, v in metrics["real_by_source"].items() if isinstance(v, dict)}))
     if "held_out" in metrics:
         click.echo("authored corpus, held-out test split:")
         click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
@@ -619,11 +634,15 @@ def evaluate(
     """
     import json
 
-    from cdtext.classify.evaluate import SECTION_TITLES, evaluate_model, format_comparison
+    from cdtext.classify.evaluate import SECTION_TITLES, evaluate_model, format_by_source, format_comparison
     from cdtext.export import atomic_path
 
     results = evaluate_model(model, corpus, labels=list(labels), store=store, text_root=text_root)
     for section, figures in results.items():
+        if section == "real_by_source":
+            click.echo(f"\n{SECTION_TITLES[section]}")
+            click.echo(format_by_source(figures))
+            continue
         n = next(iter(figures.values()))["n"]
         click.echo(f"\n{SECTION_TITLES[section]} ({n} passages)")
         click.echo(format_comparison(figures))

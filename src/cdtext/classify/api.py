@@ -296,6 +296,38 @@ def grouped_cv(
     return proba, labels
 
 
+def source_folder(source: str) -> str:
+    """``realworld-pool/limerick_council_minutes/2019/x.md`` -> ``limerick_council_minutes``."""
+    parts = [p for p in str(source).split("/") if p]
+    return parts[1] if len(parts) > 2 else parts[0] if parts else ""
+
+
+def leave_one_source_out(
+    params: dict[str, Any], authored: pd.DataFrame, real: pd.DataFrame, label_weight: float = LABEL_WEIGHT
+) -> dict[str, Any]:
+    """Per source folder with at least 10 passages with a function: the model trained on the other folders
+    (and the authored passages), scored on this one; macro-F1 over the functions present there."""
+    from cdtext.classify.evaluate import evaluate_predictions
+    from cdtext.corpus import label_matrix
+
+    folders = pd.Series([source_folder(g) for g in real["group"]], index=real.index)
+    y_all = label_matrix(real)
+    out: dict[str, Any] = {}
+    for folder in sorted(folders.unique()):
+        test = (folders == folder).to_numpy()
+        if y_all[test, : len(FUNCTIONS)].any(axis=1).sum() < 10 or test.all():
+            continue
+        model = _fit(params, authored, real[~test], label_weight)
+        proba, decided = _decide(model, real.text[test].tolist())
+        figures = evaluate_predictions(y_all[test], decided, proba, n_boot=200)
+        present = [f for f in FUNCTIONS if figures["labels"][f]["support"] > 0]
+        figures["macro_f1_present"] = round(float(np.mean([figures["labels"][f]["f1"] for f in present])), 4)
+        out[folder] = figures
+    if out:
+        out["mean_macro_f1_present"] = round(float(np.mean([v["macro_f1_present"] for v in out.values()])), 4)
+    return out
+
+
 def train(
     corpus: str | Path | None = None,
     out: str | Path | None = None,
@@ -306,6 +338,7 @@ def train(
     base: str = "shipped",
     label_weight: float = LABEL_WEIGHT,
     cv_folds: int = 5,
+    by_source: bool = False,
     **params: Any,
 ) -> Classifier:
     """Train a model, measure it, and save it with a card.
@@ -319,7 +352,11 @@ def train(
     each weighing ``label_weight`` authored passages, with calibration and
     thresholds chosen on their out-of-fold scores. ``base="shipped"`` adds the
     annotated corpus's train split, ``base="none"`` uses the labels alone.
-    The card records every label file with its SHA-256 and the figures.
+    With ``by_source``, also leave-one-source-out: for each source folder
+    (the first part of the labels' ``source`` path below its root folder)
+    with at least 10 passages with a function, a model trained on every other
+    folder is scored on it. The card records every label file with its
+    SHA-256 and the figures.
     """
     from cdtext import __version__
     from cdtext.classify.evaluate import evaluate_predictions
@@ -348,6 +385,8 @@ def train(
         metrics["real_cv"] = evaluate_predictions(label_matrix(real), decided, proba, n_boot=500)
         metrics["real_cv"]["folds"] = int(min(cv_folds, real["group"].nunique()))
         metrics["real_cv"]["documents"] = int(real["group"].nunique())
+        if by_source:
+            metrics["real_by_source"] = leave_one_source_out(params, train_df, real, label_weight)
     model = _fit(params, train_df, real, label_weight)
     model.oof_proba_ = None  # type: ignore[assignment]  # not needed after training
     clf = Classifier(model, name=Path(out).name if out else DEFAULT_NAME)

@@ -162,6 +162,8 @@ def evaluate_model(
     * ``real_cv`` — the cross-validation grouped by document over the real
       labelled passages that ``cdtext train`` recorded in the model card (the
       model's own training labels; recomputing it means retraining);
+    * ``real_by_source`` — leave-one-source-out over the same passages, one
+      column per source folder (when training recorded it);
     * ``labels`` — with ``labels``: the model and the lexicon baseline on
       those labelled passages (resolved from the files, ``store`` or
       ``text_root``), e.g. a held-out set of your own;
@@ -177,6 +179,10 @@ def evaluate_model(
     out: dict[str, dict[str, Any]] = {}
     if "real_cv" in clf.card.get("metrics", {}):
         out["real_cv"] = {clf.name: clf.card["metrics"]["real_cv"]}
+    by_source = clf.card.get("metrics", {}).get("real_by_source") or {}
+    folders = {k: v for k, v in by_source.items() if isinstance(v, dict)}
+    if folders:
+        out["real_by_source"] = folders
     if labels:
         table = consensus(read_labels(list(labels), store=store, text_root=text_root))
         y = label_matrix(table)
@@ -201,6 +207,17 @@ def evaluate_model(
 
 SECTION_TITLES = {
     "real_cv": "real text: cross-validation grouped by document over the model's real labelled passages (its card)",
+    "real_by_source": "real text, leave-one-source-out: trained on the other folders (from its card)",
     "labels": "your labelled passages",
     "authored": "authored corpus: held-out test split",
 }
+
+
+def format_by_source(folders: dict[str, dict[str, Any]]) -> str:
+    """One line per held-out source folder: passages, macro-F1 over the functions present, any-function F1."""
+    lines = [f"{'held-out folder':<34}{'passages':>10}{'macro-F1 (present)':>20}{'any-function F1':>17}"]
+    for name, fig in folders.items():
+        lines.append(f"{name:<34}{fig['n']:>10}{fig['macro_f1_present']:>20.3f}{fig['any_function_f1']:>17.3f}")
+    mean = sum(f["macro_f1_present"] for f in folders.values()) / max(len(folders), 1)
+    lines.append(f"{'mean':<34}{'':>10}{mean:>20.3f}")
+    return "\n".join(lines)
