@@ -33,6 +33,15 @@ def rehash(tmp_path: Path, data: bytes) -> None:
     (tmp_path / "m.card.json").write_text(json.dumps(card))
 
 
+def rewrite(tmp_path: Path, **arrays: np.ndarray) -> None:
+    """Replace or add arrays in the copied model file, with a matching hash in its card."""
+    with np.load(tmp_path / "m.npz") as archive:
+        merged = {k: archive[k] for k in archive.files} | arrays
+    buffer = io.BytesIO()
+    np.savez(buffer, **merged)
+    rehash(tmp_path, buffer.getvalue())
+
+
 def test_shipped_model_loads_quickly_and_card_is_complete() -> None:
     start = time.perf_counter()
     clf = Classifier.load()
@@ -64,29 +73,20 @@ def test_pickle_renamed_is_refused_even_with_a_matching_hash(tmp_path: Path) -> 
 
 def test_object_arrays_are_refused(tmp_path: Path) -> None:
     base = copy_shipped(tmp_path)
-    with np.load(tmp_path / "m.npz") as archive:
-        arrays = {k: archive[k] for k in archive.files}
-    arrays["coef"] = np.array([{"payload": 1}], dtype=object)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    rehash(tmp_path, buffer.getvalue())
+    rewrite(tmp_path, coef=np.array([{"payload": 1}], dtype=object))
     with pytest.raises(ModelError, match="not a readable cdtext model file"):
         Classifier.load(base)
 
 
 def test_unexpected_or_misshapen_arrays_are_refused(tmp_path: Path) -> None:
     base = copy_shipped(tmp_path)
-    with np.load(tmp_path / "m.npz") as archive:
-        arrays = {k: archive[k] for k in archive.files}
-    extra = io.BytesIO()
-    np.savez(extra, **arrays, surprise=np.zeros(3))
-    rehash(tmp_path, extra.getvalue())
+    rewrite(tmp_path, surprise=np.zeros(3))
     with pytest.raises(ModelError, match="unexpected arrays"):
         Classifier.load(base)
-    arrays["thresholds"] = arrays["thresholds"][:3]
-    short = io.BytesIO()
-    np.savez(short, **arrays)
-    rehash(tmp_path, short.getvalue())
+    copy_shipped(tmp_path)
+    with np.load(tmp_path / "m.npz") as archive:
+        thresholds = archive["thresholds"]
+    rewrite(tmp_path, thresholds=thresholds[:3])
     with pytest.raises(ModelError, match="do not fit together"):
         Classifier.load(base)
 

@@ -287,6 +287,24 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def _text_sources(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store`` and ``--text-root``: where label rows find their passages' text."""
+    fn = click.option(
+        "--text-root",
+        "text_root",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help="Folder that stand-off 'source' paths are relative to.",
+    )(fn)
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="Store the label rows' passage ids refer to.",
+    )(fn)
+
+
 @main.command()
 @click.argument("corpus", required=False, type=click.Path(exists=True))
 @click.option("--out", "out", type=click.Path(), required=True, help="Model path to write, e.g. models/default.")
@@ -297,16 +315,7 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(exists=True, dir_okay=False),
     help="A filled label file (CSV or JSON lines, inline or stand-off) to train on; repeat for several.",
 )
-@click.option(
-    "--store", "store", type=click.Path(dir_okay=False), default=None, help="Store to find labelled passages in."
-)
-@click.option(
-    "--text-root",
-    "text_root",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Folder that stand-off 'source' paths are relative to.",
-)
+@_text_sources
 @click.option(
     "--base",
     type=click.Choice(["shipped", "none"]),
@@ -350,7 +359,7 @@ def train(
     split's beside the lexicon baseline's.
     """
     from cdtext.classify.api import train as run_train
-    from cdtext.classify.evaluate import format_comparison
+    from cdtext.classify.evaluate import format_by_source, format_comparison, source_folders
 
     params: dict[str, Any] = {"C": C} if C is not None else {}
     if features is not None:
@@ -363,11 +372,9 @@ def train(
         cv = metrics["real_cv"]
         click.echo(f"your labels, cross-validated by document ({cv['n']} passages, {cv['documents']} documents):")
         click.echo(format_comparison({"model": cv}))
-    if metrics.get("real_by_source"):
-        from cdtext.classify.evaluate import format_by_source
-
+    if source_folders(metrics):
         click.echo("your labels, leave-one-source-out:")
-        click.echo(format_by_source({k: v for k, v in metrics["real_by_source"].items() if isinstance(v, dict)}))
+        click.echo(format_by_source(source_folders(metrics)))
     if "held_out" in metrics:
         click.echo("authored corpus, held-out test split:")
         click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
@@ -468,19 +475,6 @@ def annotate(
 @main.group()
 def labels() -> None:
     """Check, convert and summarise filled label files."""
-
-
-def _text_sources(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option(
-        "--text-root",
-        "text_root",
-        type=click.Path(exists=True, file_okay=False),
-        default=None,
-        help="Folder that stand-off 'source' paths are relative to.",
-    )(fn)
-    return click.option(
-        "--store", "store", type=click.Path(exists=True, dir_okay=False), default=None, help="Store the ids refer to."
-    )(fn)
 
 
 @labels.command("check")
@@ -593,20 +587,7 @@ def agreement_command(files: tuple[str, ...], fmt: str) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Also score the model on these labelled passages (e.g. a held-out set of your own); repeatable.",
 )
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="Store the --labels ids refer to.",
-)
-@click.option(
-    "--text-root",
-    "text_root",
-    type=click.Path(exists=True, file_okay=False),
-    default=None,
-    help="Folder that stand-off 'source' paths in --labels are relative to.",
-)
+@_text_sources
 @click.option(
     "--json",
     "json_out",

@@ -6,7 +6,6 @@ The functions re-exported as ``cdtext.read_labels``, ``cdtext.check_labels``,
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -119,27 +118,6 @@ def consensus(labels: pd.DataFrame) -> pd.DataFrame:
             row["annotator"] = "+".join(rows["annotator"])
         out.append(row)
     return pd.DataFrame(out, columns=labels.columns)
-
-
-def document_split(groups: Sequence[str], test_share: float = 0.2) -> list[str]:
-    """``train``/``test`` per row, by a hash of its document, so no document is on both sides.
-
-    A document goes to test when its hash falls in the lowest ``test_share``
-    of the range; with few documents, the lowest-hashed one goes to test so
-    that both sides exist whenever there are two documents or more.
-    """
-    scale = 16**8
-
-    def position(group: str) -> float:
-        return int(hashlib.sha256(str(group).encode()).hexdigest()[:8], 16) / scale
-
-    positions = {g: position(g) for g in set(groups)}
-    test = {g for g, x in positions.items() if x < test_share}
-    if not test and len(positions) >= 2:
-        test = {min(positions, key=positions.__getitem__)}
-    if len(test) == len(positions) and len(positions) >= 2:
-        test.discard(max(test, key=positions.__getitem__))
-    return ["test" if g in test else "train" for g in groups]
 
 
 def standoff(files: Sequence[str | Path], out: str | Path | None = None) -> pd.DataFrame:

@@ -207,10 +207,10 @@ def labelled_corpus(
     Each passage's text is resolved (and hash-checked) from the file, ``store``
     or ``text_root``; passages coded by several annotators take the
     adjudicated row or the majority (:func:`cdtext.annotation.api.consensus`).
-    Rows are split into train and test by document, so no document is on
-    both sides.
+    Each row's ``group`` is its document (the stand-off ``source``, else the
+    document id), which grouped cross-validation keeps together.
     """
-    from cdtext.annotation.api import consensus, document_split, read_labels
+    from cdtext.annotation.api import consensus, read_labels
     from cdtext.annotation.labelfile import file_sha256
 
     table = read_labels(labels, store=store, text_root=text_root)
@@ -228,7 +228,6 @@ def labelled_corpus(
             "genre": "real",
             "city": "",
             "country": "",
-            "split": document_split(groups),
             "group": groups,
         }
     )
@@ -261,7 +260,7 @@ def _fit(params: dict[str, Any], authored: pd.DataFrame, real: pd.DataFrame, lab
         df.text.tolist(),
         label_matrix(df),
         sample_weight=weight,
-        calibrate_on=is_real if len(real) and not real.empty else None,
+        calibrate_on=is_real if len(real) else None,
         groups=groups,
     )
 

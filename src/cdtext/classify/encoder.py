@@ -65,7 +65,7 @@ class StaticEncoder:
         if expected is not None:
             found = encoder_hashes(self.folder)
             if set(expected) != set(found):
-                raise ModelError(f"encoder {self.folder}: the model card does not list its files' hashes")
+                raise ModelError(f"encoder {self.folder}: the model card lists other files than {', '.join(found)}")
             for file, digest in expected.items():
                 if found.get(file) != digest:
                     raise ModelError(

@@ -175,34 +175,34 @@ def evaluate_model(
     from cdtext.corpus import label_matrix, load_corpus
 
     clf = Classifier.load(model)
-    lexicon = Classifier.load("lexicon")
+    models = {clf.name: clf} if clf.is_lexicon else {clf.name: clf, "lexicon": Classifier.load("lexicon")}
+
+    def scored(texts: list[str], y: np.ndarray) -> dict[str, Any]:
+        section = {}
+        for name, c in models.items():
+            proba, decided, _ = c._proba_and_labels(texts)
+            section[name] = evaluate_predictions(y, decided, proba)
+        return section
+
+    metrics = clf.card.get("metrics", {})
     out: dict[str, dict[str, Any]] = {}
-    if "real_cv" in clf.card.get("metrics", {}):
-        out["real_cv"] = {clf.name: clf.card["metrics"]["real_cv"]}
-    by_source = clf.card.get("metrics", {}).get("real_by_source") or {}
-    folders = {k: v for k, v in by_source.items() if isinstance(v, dict)}
-    if folders:
-        out["real_by_source"] = folders
+    if "real_cv" in metrics:
+        out["real_cv"] = {clf.name: metrics["real_cv"]}
+    if source_folders(metrics):
+        out["real_by_source"] = source_folders(metrics)
     if labels:
         table = consensus(read_labels(list(labels), store=store, text_root=text_root))
-        y = label_matrix(table)
-        section = {}
-        for name, c in ((clf.name, clf), ("lexicon", lexicon)):
-            proba, decided, _ = c._proba_and_labels(table.text.tolist())
-            section[name] = evaluate_predictions(y, decided, proba)
-        out["labels"] = section
+        out["labels"] = scored(table.text.tolist(), label_matrix(table))
     df = load_corpus(corpus)
     test = df[df.split == "test"]
     if len(test):
-        y = label_matrix(test)
-        section = {}
-        for name, c in ((clf.name, clf), ("lexicon", lexicon)):
-            if name == "lexicon" and c is clf:
-                continue
-            proba, decided, _ = c._proba_and_labels(test.text.tolist())
-            section[name] = evaluate_predictions(y, decided, proba)
-        out["authored"] = section
+        out["authored"] = scored(test.text.tolist(), label_matrix(test))
     return out
+
+
+def source_folders(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-folder figures of a card's leave-one-source-out (without its summary entries)."""
+    return {k: v for k, v in (metrics.get("real_by_source") or {}).items() if isinstance(v, dict)}
 
 
 SECTION_TITLES = {

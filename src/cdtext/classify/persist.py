@@ -180,7 +180,9 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
         from cdtext.classify.encoder import StaticEncoder
 
         info = card.get("encoder") or {}
-        encoder = StaticEncoder(info.get("name") or model.encoder or "", expected=info.get("sha256") or {"": ""})
+        if not info.get("sha256"):
+            raise ModelError(f"refusing to load {array_path}: its card does not list the encoder's file hashes")
+        encoder = StaticEncoder(info.get("name") or model.encoder or "", expected=info["sha256"])
         n_dense = encoder.dim
     coef = arrays["coef"]
     shapes_ok = (
