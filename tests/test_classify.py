@@ -97,3 +97,20 @@ def test_lexicon_classifier_through_api() -> None:
     clf = Classifier.load("lexicon")
     out = clf.predict(["The city council hosted the consular corps reception in the town hall."])
     assert "diplomatic_representation" in out.functions[0]
+
+
+def test_predictions_batch_with_few_labels(tmp_path) -> None:
+    """A batch where only a few passages carry labels is still written (DuckDB types a list column from a sample)."""
+    from cdtext.store import Store, prediction_columns, write_predictions
+
+    n = 5000
+    frame = pd.DataFrame({c: [0.1] * n for c in prediction_columns() if c.startswith("p_")})
+    frame["passage_id"] = [f"d-{i:05d}" for i in range(n)]
+    frame["doc_id"], frame["model"], frame["model_sha256"] = "d", "m", "x"
+    for column in ("functions", "policy_areas"):
+        frame[column] = [["economic_development"] if i in (4897, 4933) else [] for i in range(n)]
+    for column in set(prediction_columns()) - set(frame.columns) - {"classified_at"}:
+        frame[column] = False if column.startswith("is_") else 0.0
+    with Store(tmp_path / "s.duckdb") as s:
+        write_predictions(s, frame)
+        assert s.con.execute("SELECT count(*) FROM predictions WHERE len(functions) = 1").fetchone()[0] == 2

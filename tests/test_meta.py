@@ -10,7 +10,6 @@ from cdtext.errors import MetadataError
 from cdtext.ingestion.meta import (
     MetaTable,
     find_date,
-    infer_city,
     infer_doc_type,
     normalise_doc_type,
     parse_date,
@@ -72,13 +71,6 @@ def test_find_date(text: str, iso: str | None) -> None:
 def test_parse_date_partial_and_missing() -> None:
     assert parse_date("2016") == "2016"
     assert parse_date("NA") is None
-
-
-def test_infer_city_from_dateline_and_phrases() -> None:
-    assert infer_city("DENVER, March 3, 2022 — The mayor announced") == "Denver"
-    assert infer_city("Heading\n\nSAN ANTONIO (April 2, 2019) — The City of San Antonio") == "San Antonio"
-    assert infer_city("The City of Rotterdam and the Mayor of Rotterdam signed") == "Rotterdam"
-    assert infer_city("Nothing about places.") is None
 
 
 def test_infer_doc_type_rules() -> None:

@@ -49,7 +49,7 @@ def test_every_file_accounted_for_once(tmp_path: Path) -> None:
     speech = docs[docs.path.str.endswith("lakemont-state-of-the-city-2024.txt")].iloc[0]
     assert (speech.city, speech.date, speech.doc_type, speech.year) == ("Lakemont", "2024-02-08", "speech", 2024)
     assert json.loads(speech.meta_source)["city"] == "meta"
-    assert json.loads(speech.extra)["country"] == "United States"
+    assert speech.country == "US" and json.loads(speech.meta_source)["country"] == "meta"
     assert all(docs[docs.status != "ok"].reason.str.len() > 0)
 
 

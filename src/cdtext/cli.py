@@ -681,7 +681,7 @@ def classify(
     click.echo(f"classified {n} passage(s) with {clf.name} -> {target} (table predictions)", err=True)
     rows = read_predictions(target).rename(columns={"passage_id": "id"})
     first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
-    provenance = ["doc_id", "page", "path", "city", "date", "doc_type", "model", "model_sha256"]
+    provenance = ["doc_id", "page", "path", "city", "country", "date", "doc_type", "model", "model_sha256"]
     rows = rows[first + provenance]
     if explain:
         rows["explanation"] = clf.explain_rows(rows)

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS documents (
     n_passages INTEGER,
     size_bytes BIGINT,
     city VARCHAR,
+    country VARCHAR,
     date VARCHAR,
     year INTEGER,
     doc_type VARCHAR,
@@ -74,6 +75,7 @@ DOCUMENT_COLUMNS = (
     "n_passages",
     "size_bytes",
     "city",
+    "country",
     "date",
     "year",
     "doc_type",
@@ -97,7 +99,11 @@ def _column_types(table_sql: str) -> dict[str, str]:
 
 
 #: columns added after the first release: (table, column, type)
-MIGRATIONS = (("documents", "seconds", "DOUBLE"), ("documents", "worker_peak_mb", "DOUBLE"))
+MIGRATIONS = (
+    ("documents", "seconds", "DOUBLE"),
+    ("documents", "worker_peak_mb", "DOUBLE"),
+    ("documents", "country", "VARCHAR"),
+)
 TABLES = ("documents", "passages", "texts", "predictions")
 ROW_GROUP_SIZE = 2048
 _TYPES = {
@@ -326,7 +332,7 @@ class Store:
             return
         source = json.loads(row[0] or "{}")
         sets, values = [], []
-        for key in ("city", "date", "doc_type", "title"):
+        for key in ("city", "country", "date", "doc_type", "title"):
             if fields.get(key):
                 sets.append(f"{key} = ?")
                 values.append(fields[key])
@@ -345,13 +351,13 @@ class Store:
 
 
 def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFrame:
-    """All passages as a DataFrame; with ``with_documents`` also each passage's path, city, date, doc_type, title."""
+    """All passages as a DataFrame; ``with_documents`` adds path, city, country, date, doc_type and title."""
     with Store(store, read_only=True) as s:
         if not with_documents:
             return s.table("passages")
         return s.con.execute(
             """
-            SELECT p.*, d.path, d.sha256, d.city, d.date, d.year, d.doc_type, d.title
+            SELECT p.*, d.path, d.sha256, d.city, d.country, d.date, d.year, d.doc_type, d.title
             FROM passages p
             JOIN (
                 SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
@@ -398,6 +404,9 @@ CREATE TABLE IF NOT EXISTS predictions (
 """
 
 
+_LIST_COLUMNS = {line.split()[0] for line in PREDICTION_SCHEMA.splitlines() if line.strip().endswith("[],")}
+
+
 def prediction_columns() -> list[str]:
     return [
         line.strip().split()[0]
@@ -414,9 +423,17 @@ def write_predictions(store: Store, frame: pd.DataFrame) -> None:
     frame = frame.copy()
     frame["classified_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
     frame = frame[cols]
+    # list columns get an explicit type: DuckDB infers a pandas column's type from its first rows, and a
+    # batch that starts with many empty lists would otherwise be typed NULL[] and refuse later values
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, name in enumerate(table.column_names):
+        if pa.types.is_list(table.schema.field(name).type) or name in _LIST_COLUMNS:
+            table = table.set_column(i, name, pa.array(frame[name], type=pa.list_(pa.string())))
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("_pred", frame)
+        con.register("_pred", table)
         con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
         con.execute(f"INSERT INTO predictions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _pred")
         con.unregister("_pred")

@@ -101,7 +101,7 @@ def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFr
             return s.table("predictions")
         return s.con.execute(
             """
-            SELECT pr.*, p.text, p.idx, p.page, d.path, d.city, d.date, d.year, d.doc_type, d.title
+            SELECT pr.*, p.text, p.idx, p.page, d.path, d.city, d.country, d.date, d.year, d.doc_type, d.title
             FROM predictions pr
             JOIN passages p USING (passage_id)
             JOIN (

@@ -16,7 +16,7 @@ from typing import Any
 from cdtext.errors import CdtextError
 from cdtext.hashing import file_sha256
 from cdtext.ingestion.config import IngestConfig
-from cdtext.ingestion.meta import DocMeta, MetaTable
+from cdtext.ingestion.meta import DocMeta, MetaTable, country_of_city, place_fields
 from cdtext.store import Store
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
         return {}
     return {
         "city": meta.city,
+        "country": meta.country or (country_of_city(meta.city) if meta.city else None),
         "date": meta.date,
         "doc_type": meta.doc_type,
         "title": meta.title,
@@ -78,16 +79,25 @@ def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
 
 
 def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
-    """CSV values override what the worker inferred."""
-    if given is None:
-        return
+    """Infer city and country unless the CSV gives them, then let CSV values override inferred ones."""
     source = dict(result.get("meta_source") or {})
-    for key in ("city", "date", "doc_type", "title"):
-        value = getattr(given, key)
-        if value:
-            result[key] = value
-            source[key] = "meta"
-    result["extra"] = given.extra
+    if given is None or not given.city:
+        text = result.get("text") or ""
+        found, place_source = place_fields(text, path=result["path"], title=result.get("title"), url=result.get("url"))
+        result.update(found)
+        source.update(place_source)
+    elif not given.country:
+        result["country"] = country_of_city(given.city)
+        if result["country"]:
+            source["country"] = "gazetteer"
+    result.pop("url", None)
+    if given is not None:
+        for key in ("city", "country", "date", "doc_type", "title"):
+            value = getattr(given, key)
+            if value:
+                result[key] = value
+                source[key] = "meta"
+        result["extra"] = given.extra
     result["meta_source"] = source
 
 

@@ -1,18 +1,20 @@
 """Document metadata: a ``--meta`` CSV, or inference from the document itself.
 
-Fields: ``city``, ``date`` (ISO ``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY`` when
+Fields: ``city``, ``country`` (ISO 3166-1 alpha-2), ``date`` (ISO ``YYYY-MM-DD``, or ``YYYY-MM`` / ``YYYY`` when
 only that is known), ``doc_type`` (one of :data:`cdtext.types.DOC_TYPES`) and
 ``title``; other CSV columns are kept as ``extra``. ``meta_source`` records
 where each field came from: ``meta`` (the CSV), ``document`` (embedded
-metadata such as an HTML publication date or a PDF title) or ``inferred``
-(rules over the text).
+metadata such as an HTML publication date or a PDF title), ``inferred``
+(rules over the text) or ``gazetteer`` (a country looked up from a given
+city); for an inferred city also ``city_clue`` (which clue won: file name,
+folder, title, url, text pattern, dateline, mentions) and ``city_confidence``.
+Places come from the GeoNames gazetteer (:mod:`cdtext.places`).
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -24,6 +26,7 @@ from cdtext.types import DOC_TYPES
 KEY_COLUMNS = ("path", "file", "filename", "file_name", "id", "doc_id", "document", "name")
 FIELD_ALIASES = {
     "city": ("city", "municipality", "town"),
+    "country": ("country", "country_code", "iso_country", "nation"),
     "date": ("date", "published", "publication_date", "date_published"),
     "doc_type": ("doc_type", "document_type", "type", "genre", "kind"),
     "title": ("title",),
@@ -61,44 +64,16 @@ _DATE_PATTERNS = (
     ),
     re.compile(r"\b(?P<m>\d\d?)/(?P<d>\d\d?)/(?P<y>(19|20)\d\d)\b"),
 )
-_NAME = r"[A-Z][\w'’.-]+(?:\s(?:de|del|la|du|of|am|upon|on)?\s?[A-Z][\w'’.-]+){0,3}"
-_CITY_PATTERNS = (
-    re.compile(rf"\bCity of ({_NAME})"),
-    re.compile(rf"\bMayor of ({_NAME})"),
-    re.compile(rf"\b({_NAME}) City Council\b"),
-    re.compile(rf"\b({_NAME}) City Hall\b"),
-    re.compile(rf"\bMayor's Office of ({_NAME})"),
-    re.compile(rf"\b(?:Ville de|Stadt|Ciudad de|Città di|Gemeente|Municipality of|Mairie de) ({_NAME})"),
-)
 _DATELINE = re.compile(
     rf"(?m)^([A-Z][A-Z.'’ -]{{2,30}}?)(?:,\s*[A-Z][A-Za-z.]{{1,14}})?\s*(?:\(|,|[—–-]{{1,2}})\s*(?:{_MONTH_RE}|\d)",
     re.I,
 )
-_NOT_CITIES = {
-    "the",
-    "this",
-    "our",
-    "your",
-    "state",
-    "county",
-    "mayor",
-    "council",
-    "city",
-    "new",
-    "for",
-    "immediate",
-    "release",
-    "contact",
-    "office",
-    "department",
-    "today",
-    "media",
-}
 
 
 @dataclass(frozen=True)
 class DocMeta:
     city: str | None = None
+    country: str | None = None
     date: str | None = None
     doc_type: str | None = None
     title: str | None = None
@@ -220,6 +195,7 @@ class MetaTable:
         source = {k: "meta" for k, v in picked.items() if v}
         return DocMeta(
             city=picked["city"],
+            country=normalise_country(picked["country"]),
             date=parse_date(picked["date"]) or (parse_date(row.get("year")) if "year" in row else None),
             doc_type=normalise_doc_type(picked["doc_type"]),
             title=picked["title"],
@@ -228,23 +204,26 @@ class MetaTable:
         )
 
 
-def infer_city(text: str) -> str | None:
-    """The city a document speaks for: a dateline, "City of X", "Mayor of X" ..."""
-    head = text[:5000]
-    votes: Counter[str] = Counter()
-    m = _DATELINE.search(head[:1500])
-    if m:
-        name = m.group(1).strip(" ,.-")
-        if name.lower() not in _NOT_CITIES and 2 < len(name) <= 30:
-            votes[name.title()] += 3
-    for pattern in _CITY_PATTERNS:
-        for found in pattern.finditer(head):
-            name = found.group(1).strip(" ,.;:")
-            if name.split()[0].lower() not in _NOT_CITIES:
-                votes[name] += 1
-    if not votes:
+def normalise_country(value: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code from a code or a country name; unknown names are kept as written."""
+    value = clean_value(value)
+    if not value:
         return None
-    return votes.most_common(1)[0][0]
+    from cdtext.places import gazetteer
+
+    return gazetteer().country(value) or value
+
+
+def country_of_city(city: str) -> str | None:
+    """The country of the most populous gazetteer place called ``city`` ("Cleveland, OH" works too)."""
+    from cdtext.places import gazetteer
+
+    gaz = gazetteer()
+    for name in (city, city.split(",")[0], city.split("(")[0]):
+        places = gaz.entries(name.strip())
+        if places:
+            return places[0][0].country
+    return None
 
 
 def infer_doc_type(text: str, fmt: str, title: str | None, n_pages: int | None) -> str:
@@ -280,11 +259,12 @@ def infer_doc_type(text: str, fmt: str, title: str | None, n_pages: int | None) 
 
 
 def infer_meta(text: str, *, fmt: str, title: str | None, date: str | None, n_pages: int | None) -> DocMeta:
-    """Metadata from the document itself; ``source`` says how each field was found."""
+    """Date, document type and title from the document itself; ``source`` says how each was found.
+
+    City and country are inferred afterwards, in the parent process, by
+    :func:`place_fields` (the gazetteer is built once per run, not per worker).
+    """
     source: dict[str, str] = {}
-    city = infer_city(text)
-    if city:
-        source["city"] = "inferred"
     found_date = parse_date(date) if date else None
     if found_date:
         source["date"] = "document"
@@ -296,4 +276,17 @@ def infer_meta(text: str, *, fmt: str, title: str | None, date: str | None, n_pa
     source["doc_type"] = "inferred"
     if title:
         source["title"] = "document"
-    return DocMeta(city=city, date=found_date, doc_type=doc_type, title=title, source=source)
+    return DocMeta(date=found_date, doc_type=doc_type, title=title, source=source)
+
+
+def place_fields(text: str, *, path: str, title: str | None, url: str | None) -> tuple[dict, dict[str, str]]:
+    """``({"city", "country"}, meta_source entries)`` inferred with the gazetteer (:mod:`cdtext.places`)."""
+    from cdtext.places import infer_place
+
+    place = infer_place(text, path=path, title=title, url=url)
+    source: dict[str, str] = {}
+    if place.city:
+        source.update(city="inferred", city_clue=place.clue or "", city_confidence=f"{place.confidence:.2f}")
+    if place.country:
+        source["country"] = "inferred"
+    return {"city": place.city, "country": place.country}, source

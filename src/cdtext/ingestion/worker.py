@@ -126,7 +126,7 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
             "format": extracted.format,
             "n_pages": extracted.n_pages,
             "title": meta.title,
-            "city": meta.city,
+            "url": extracted.info.get("url"),
             "date": meta.date,
             "doc_type": meta.doc_type,
             "meta_source": meta.source,

