@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -91,3 +92,93 @@ def test_report_renders_in_headless_browser(tmp_path: Path) -> None:
     colours = image.getcolors(maxcolors=1 << 16) or []
     dark = sum(n for n, level in colours if level < 128)
     assert len(colours) > 20 and dark > 2000, "the screenshot is blank"
+
+
+LAYOUT_PROBE = """<script>
+window.addEventListener("load", () => {
+  const vw = document.documentElement.clientWidth;
+  const items = [...document.querySelectorAll("ul.legend li")];
+  let smallest = 1e9;
+  for (const t of document.querySelectorAll(".chart svg text, .panels svg text")) {
+    const h = t.getBoundingClientRect().height;
+    if (h > 0) smallest = Math.min(smallest, h);
+  }
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    overflow: document.documentElement.scrollWidth - vw,
+    legend: items.length,
+    legend_cut: items.filter((li) => li.getBoundingClientRect().right > vw + 1).length,
+    smallest_text: smallest,
+    panels: document.querySelectorAll(".panels figure").length,
+  });
+  document.body.appendChild(probe);
+});
+</script>"""
+
+
+def _synthetic_report() -> str:
+    from test_aggregate import frames, make_unit
+
+    from cdtext.report import render_report
+
+    names = ["Aachen", "Valparaíso", "Kuala Lumpur", "San Francisco", "Saint Petersburg", "Sønderborg", "Dar es Salaam"]
+    units = [make_unit(n, 3, 15, anchored=i % 2 == 0, areas=[i % 9], seed=i) for i, n in enumerate(names)]
+    units.append(make_unit("Smallville", 1, 2, anchored=True, areas=[0], seed=40))
+    units.append(make_unit("Nowhere", 2, 10, anchored=False, areas=[1], seed=41))
+    predictions, documents = frames(*units)
+    documents.loc[documents.city == "Nowhere", "city"] = None
+    return render_report(predictions, documents, replicates=50)
+
+
+def test_report_lists_thin_and_unknown_units_apart() -> None:
+    html = _synthetic_report()
+    charts_part = html[html.index("<h2>Function profiles</h2>") : html.index("<h2>Evidence</h2>")]
+    apart = html[html.index("<h3>Listed apart</h3>") : html.index("<h2>Function profiles</h2>")]
+    assert "Smallville" in apart and "(unknown)" in apart and "Kuala Lumpur" not in apart
+    assert "Kuala Lumpur" in charts_part and "Smallville" not in charts_part and "(unknown)" not in charts_part
+    assert 'class="legend"' in html and "-0.00" not in html
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_layout_at_desktop_and_phone_width(tmp_path: Path, width: int) -> None:
+    """Screenshots and measurements in headless chromium: nothing wider than the page, legend whole, text legible."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no headless browser (chromium) installed; .ci/run installs Debian's chromium")
+    html = _synthetic_report()
+    page = tmp_path / "probe.html"
+    page.write_text(
+        re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace(
+            "</body>", LAYOUT_PROBE + "</body>"
+        ),
+        encoding="utf-8",
+    )
+    common = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={width},4000",
+    ]
+    shot = tmp_path / f"report-{width}.png"
+    subprocess.run([*common, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    dom = subprocess.run(
+        [*common, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, "the layout probe did not run"
+    probe = json.loads(found.group(1).replace("&quot;", '"'))
+    assert probe["overflow"] <= 1, probe  # wide tables and charts scroll inside their own box
+    assert probe["legend"] == 5 and probe["legend_cut"] == 0, probe
+    assert probe["smallest_text"] >= 8, probe
+    assert probe["panels"] == 7, probe  # one year panel per ranked unit

@@ -18,7 +18,8 @@ from cdtext.report import charts
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # no "-0.00"
 
 
 def _pct(value: Any) -> str:
@@ -88,25 +89,32 @@ def render_report(
     by = by or ["city"]
     rule = VerdictRule.resolve(rule)
     profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
-    units = []
+    units, apart = [], []
     for _, row in profiles.iterrows():
         d = row.to_dict()
         d["label"] = _label(row, by)
-        units.append(d)
+        if any(str(row[c]) == "(unknown)" for c in by):
+            d["apart_reason"] = "no known " + " or ".join(c for c in by if str(row[c]) == "(unknown)")
+        elif d["n_diplomacy"] < rule.min_diplomacy:
+            d["apart_reason"] = f"fewer than {rule.min_diplomacy:g} expected diplomacy passages"
+        (apart if "apart_reason" in d else units).append(d)
+    # with no unit that has enough evidence (a small corpus), chart the thin ones rather than nothing
+    charted = units or [u for u in apart if not u["apart_reason"].startswith("no known")]
     names = [FUNCTION_SHORT[f] for f in FUNCTIONS]
+    legend = charts.legend(names)
     chart_profiles = charts.function_profiles(
-        [u["label"] for u in units],
+        [u["label"] for u in charted],
         names,
-        [[u[f"share_{f}"] for f in FUNCTIONS] for u in units],
-        [[u[f"share_{f}_lo"] for f in FUNCTIONS] for u in units],
-        [[u[f"share_{f}_hi"] for f in FUNCTIONS] for u in units],
+        [[u[f"share_{f}"] for f in FUNCTIONS] for u in charted],
+        [[u[f"share_{f}_lo"] for f in FUNCTIONS] for u in charted],
+        [[u[f"share_{f}_hi"] for f in FUNCTIONS] for u in charted],
     )
     chart_theta = charts.theta_plot(
-        [u["label"] for u in units],
-        [u["theta"] for u in units],
-        [u["theta_lo"] for u in units],
-        [u["theta_hi"] for u in units],
-        [u["verdict"] for u in units],
+        [u["label"] for u in charted],
+        [u["theta"] for u in charted],
+        [u["theta_lo"] for u in charted],
+        [u["theta_hi"] for u in charted],
+        [u["verdict"] for u in charted],
     )
     from cdtext.aggregate import join_predictions
 
@@ -120,12 +128,14 @@ def render_report(
         )
         yearly = yearly[yearly["year"] != "(unknown)"]
         if yearly["year"].nunique() >= 2:
+            shown = {str(u[trend_unit]) for u in charted} if len(by) == 1 else None
             series: dict[str, list[tuple[int, float, float, float]]] = {}
             for _, r in yearly.iterrows():
-                series.setdefault(str(r[trend_unit]), []).append(
-                    (int(float(r["year"])), r["theta"], r["theta_lo"], r["theta_hi"])
-                )
-            chart_trend = charts.trend(series)
+                if shown is None or str(r[trend_unit]) in shown:
+                    series.setdefault(str(r[trend_unit]), []).append(
+                        (int(float(r["year"])), r["theta"], r["theta_lo"], r["theta_hi"])
+                    )
+            chart_trend = charts.trend_panels(series)
     ev = evidence(predictions, documents, by, k=evidence_k)
     evidence_units = []
     for key, group in ev.groupby(by, sort=True):
@@ -160,6 +170,9 @@ def render_report(
         by_label=" × ".join(by),
         model_name=model_name,
         units=units,
+        apart=apart,
+        charted_thin=not units and bool(charted),
+        legend=legend,
         rule=rule,
         replicates=replicates,
         chart_profiles=chart_profiles,

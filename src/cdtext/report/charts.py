@@ -30,28 +30,21 @@ def function_profiles(
     lows: Sequence[Sequence[float]],
     highs: Sequence[Sequence[float]],
 ) -> Markup:
-    """Grouped horizontal bars: each unit's share of each function, with 95 % whiskers."""
+    """Grouped horizontal bars: each unit's share of each function, with 95 % whiskers (legend: :func:`legend`)."""
     bar_h, gap, label_w, width = 11, 10, 170, 720
     plot_w = width - label_w - 60
     group_h = len(functions) * bar_h + gap
-    height = 40 + len(units) * group_h + 30
+    height = 10 + len(units) * group_h + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Function profiles with 95% intervals" style="{FONT};font-size:11px">'
     ]
     for t in range(0, 101, 20):
         x = label_w + plot_w * t / 100
-        parts.append(f'<line x1="{_num(x)}" y1="30" x2="{_num(x)}" y2="{height - 25}" stroke="#ddd"/>')
+        parts.append(f'<line x1="{_num(x)}" y1="4" x2="{_num(x)}" y2="{height - 25}" stroke="#ddd"/>')
         parts.append(f'<text x="{_num(x)}" y="{height - 10}" text-anchor="middle" fill="#555">{t}%</text>')
-    legend_x = 10.0
-    for i, f in enumerate(functions):
-        parts.append(
-            f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{PALETTE[i % 5]}"/>'
-            f'<text x="{legend_x + 14}" y="15">{escape(f)}</text>'
-        )
-        legend_x += 28 + 6.6 * len(f)
     for u, unit in enumerate(units):
-        top = 36 + u * group_h
+        top = 8 + u * group_h
         parts.append(
             f'<text x="{label_w - 8}" y="{top + group_h / 2}" text-anchor="end" '
             f'font-weight="600">{escape(str(unit))}</text>'
@@ -72,6 +65,15 @@ def function_profiles(
                 )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def legend(names: Sequence[str]) -> Markup:
+    """The function colours as an HTML list, which wraps on narrow screens instead of being cut."""
+    items = "".join(
+        f'<li><span class="swatch" style="background:{PALETTE[i % len(PALETTE)]}"></span>{escape(n)}</li>'
+        for i, n in enumerate(names)
+    )
+    return Markup(f'<ul class="legend">{items}</ul>')
 
 
 def theta_plot(
@@ -151,50 +153,54 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values: Sequence[Sequence[
     return Markup("".join(parts))
 
 
-def trend(series: dict[str, list[tuple[int, float, float, float]]]) -> Markup:
-    """θ by year per unit: lines with interval bars. ``series[unit] = [(year, θ, lo, hi), ...]``."""
-    width, height, left, bottom = 720, 300, 50, 40
-    years = sorted({y for pts in series.values() for y, *_ in pts})
-    if not years:
+def trend_panels(series: dict[str, list[tuple[int, float, float, float]]]) -> Markup:
+    """θ by year, one small panel per unit (same scales), for units with at least two years.
+
+    ``series[unit] = [(year, θ, lo, hi), ...]``. Small multiples stay readable with many units, where
+    one chart with a line per unit does not.
+    """
+    series = {u: sorted(p for p in pts if _ok(p[1])) for u, pts in series.items()}
+    series = {u: pts for u, pts in series.items() if len({y for y, *_ in pts}) >= 2}
+    if not series:
         return Markup("")
+    years = sorted({y for pts in series.values() for y, *_ in pts})
     vals = [v for pts in series.values() for _, *vs in pts for v in vs if _ok(v)] or [0.0]
     span = max(3.0, max(abs(v) for v in vals) * 1.1)
-    y0, y1 = min(years), max(years)
+    y0, y1 = years[0], years[-1]
+    width, height, left, right, top, bottom = 240, 150, 30, 12, 10, 24
 
     def px(year: int) -> float:
-        return left + (width - left - 140) * ((year - y0) / (y1 - y0) if y1 > y0 else 0.5)
+        return left + (width - left - right) * (year - y0) / (y1 - y0)
 
     def py(v: float) -> float:
-        return 20 + (height - bottom - 20) * (span - v) / (2 * span)
+        return top + (height - top - bottom) * (span - v) / (2 * span)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Theta by year" style="{FONT};font-size:11px">',
-        f'<line x1="{left}" y1="{_num(py(0))}" x2="{width - 140}" y2="{_num(py(0))}" stroke="#999" '
-        f'stroke-dasharray="4 3"/>',
-    ]
-    for yr in years:
-        parts.append(f'<text x="{_num(px(yr))}" y="{height - 15}" text-anchor="middle">{yr}</text>')
-    for tick in range(-int(span), int(span) + 1):
-        parts.append(f'<text x="{left - 8}" y="{_num(py(tick) + 4)}" text-anchor="end" fill="#555">{tick}</text>')
-    for k, (unit, pts) in enumerate(sorted(series.items())):
-        c = PALETTE[k % len(PALETTE)]
-        pts = sorted(pts)
-        path = " ".join(f"{_num(px(y))},{_num(py(t))}" for y, t, _, _ in pts if _ok(t))
-        if path:
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2"/>')
-        for y, t, lo, hi in pts:
+    panels = []
+    for unit, pts in sorted(series.items()):
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="Theta by year, {escape(unit)}" style="{FONT};font-size:10px">',
+            f'<line x1="{left}" y1="{_num(py(0))}" x2="{width - right}" y2="{_num(py(0))}" stroke="#999" '
+            f'stroke-dasharray="4 3"/>',
+        ]
+        for tick in (-int(span), 0, int(span)):
+            parts.append(f'<text x="{left - 5}" y="{_num(py(tick) + 3)}" text-anchor="end" fill="#555">{tick}</text>')
+        for yr in sorted({y0, y1}):
+            anchor = "start" if yr == y0 else "end"
+            parts.append(f'<text x="{_num(px(yr))}" y="{height - 6}" text-anchor="{anchor}" fill="#555">{yr}</text>')
+        for y, _t, lo, hi in pts:
             if _ok(lo) and _ok(hi):
                 parts.append(
                     f'<line x1="{_num(px(y))}" y1="{_num(py(lo))}" x2="{_num(px(y))}" y2="{_num(py(hi))}" '
-                    f'stroke="{c}" stroke-opacity="0.5"/>'
+                    f'stroke="#1b6ca8" stroke-opacity="0.45" stroke-width="3"/>'
                 )
-            if _ok(t):
-                parts.append(f'<circle cx="{_num(px(y))}" cy="{_num(py(t))}" r="3.5" fill="{c}"/>')
-        last = pts[-1]
-        if _ok(last[1]):
+        path = " ".join(f"{_num(px(y))},{_num(py(t))}" for y, t, _, _ in pts)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="#1b6ca8" stroke-width="2"/>')
+        for y, t, lo, hi in pts:
             parts.append(
-                f'<text x="{_num(px(last[0]) + 8)}" y="{_num(py(last[1]) + 4)}" fill="{c}">{escape(str(unit))}</text>'
+                f'<circle cx="{_num(px(y))}" cy="{_num(py(t))}" r="3" fill="#1b6ca8"><title>{escape(unit)} {y}: '
+                f"θ = {t:.2f} [{lo:.2f}, {hi:.2f}]</title></circle>"
             )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        parts.append("</svg>")
+        panels.append(f'<figure class="panel"><figcaption>{escape(unit)}</figcaption>{"".join(parts)}</figure>')
+    return Markup(f'<div class="panels">{"".join(panels)}</div>')
