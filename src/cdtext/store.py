@@ -327,16 +327,22 @@ class Store:
 
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         """Apply new ``--meta`` values to an unchanged document without re-reading it."""
-        row = self.con.execute("SELECT meta_source FROM documents WHERE path = ?", [path]).fetchone()
+        row = self.con.execute("SELECT meta_source, city FROM documents WHERE path = ?", [path]).fetchone()
         if row is None:
             return
         source = json.loads(row[0] or "{}")
+        if fields.get("city") and not fields.get("country") and fields["city"] != row[1]:
+            from cdtext.ingestion.meta import country_of_city  # a new city: its country from the gazetteer
+
+            fields = {**fields, "country": country_of_city(fields["city"]), "_country_source": "gazetteer"}
         sets, values = [], []
         for key in ("city", "country", "date", "doc_type", "title"):
             if fields.get(key):
                 sets.append(f"{key} = ?")
                 values.append(fields[key])
                 source[key] = "meta"
+        if fields.get("_country_source") and fields.get("country"):
+            source["country"] = fields["_country_source"]
         if fields.get("date"):
             sets.append("year = ?")
             values.append(int(fields["date"][:4]))

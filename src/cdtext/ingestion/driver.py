@@ -69,7 +69,7 @@ def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
         return {}
     return {
         "city": meta.city,
-        "country": meta.country or (country_of_city(meta.city) if meta.city else None),
+        "country": meta.country,
         "date": meta.date,
         "doc_type": meta.doc_type,
         "title": meta.title,

@@ -209,9 +209,9 @@ def normalise_country(value: str | None) -> str | None:
     value = clean_value(value)
     if not value:
         return None
-    from cdtext.places import gazetteer
+    from cdtext.places import country_code
 
-    return gazetteer().country(value) or value
+    return country_code(value) or value
 
 
 def country_of_city(city: str) -> str | None:

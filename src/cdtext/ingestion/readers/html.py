@@ -3,9 +3,11 @@
 The bytes are decoded by :mod:`cdtext.ingestion.readers.encoding` (lxml would read
 undeclared UTF-8 as Latin-1), parsed with ``lxml.html`` with ``huge_tree`` on
 (without it libxml2 silently drops text from giant nodes) and never as XML.
-trafilatura finds the main content, title and publication date; when it
-finds nothing, a plain walk over paragraph-like elements outside navigation,
-scripts, cookie banners and hidden elements takes over.
+trafilatura finds the main content, htmldate the publication date (a quick
+search of meta tags, time elements and the URL) and the title is the page's
+og:title, <title> or first <h1>; when trafilatura finds nothing, a plain
+walk over paragraph-like elements outside navigation, scripts, cookie
+banners and hidden elements takes over.
 """
 
 from __future__ import annotations
@@ -180,6 +182,17 @@ def _url_of(root: lxml_html.HtmlElement) -> str | None:
     return None
 
 
+def _date_of(root: lxml_html.HtmlElement) -> str | None:
+    """The publication date htmldate finds in the page's markup (meta tags, time elements, URL), if any."""
+    try:
+        from htmldate import find_date
+
+        return find_date(root, extensive_search=False, original_date=True) or None
+    except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
+        log.info("htmldate failed (%s)", exc)
+        return None
+
+
 def read_html(data: bytes) -> Extracted:
     """Extract the main content of an HTML page as blocks, with title and date."""
     text, encoding = decode_bytes(data)
@@ -188,8 +201,8 @@ def read_html(data: bytes) -> Extracted:
     root = parse_html(text)
     title = _title_of(root)
     url = _url_of(root)
+    date = _date_of(root)
     drop_invisible(root)
-    date = None
     blocks: list[Block] = []
     try:
         import trafilatura
@@ -200,7 +213,7 @@ def read_html(data: bytes) -> Extracted:
             include_tables=True,
             include_images=False,
             include_formatting=False,
-            with_metadata=True,
+            with_metadata=False,  # title and date are read above; trafilatura's other metadata cost a third
             deduplicate=False,
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
@@ -208,8 +221,6 @@ def read_html(data: bytes) -> Extracted:
         doc = None
     if doc is not None and doc.body is not None:
         blocks = _trafilatura_blocks(doc.body)
-        title = _clean(doc.title) or title
-        date = doc.date or None
     if sum(len(b.text) for b in blocks) < 200:
         # trafilatura drops short pages; re-parse (it prunes the tree it was given)
         fresh = parse_html(text)
