@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -114,16 +115,31 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
 
     again = run(*args)
     assert again.exit_code == 0, again.output
-    assert "ingest: 5 file(s), 5 unchanged\n" in again.output
+    assert "ingest: 5 file(s), 5 unchanged (size and time)\n" in again.output  # not even the store is opened
     card = json.loads((out / "run.json").read_text())
-    assert card["this_run"] == {
+    kept = {
         "forced": False,
         "unchanged": 5,
         "processed": {},
         "classified": 0,
         "outputs": "kept from the previous run (nothing changed)",
     }
+    assert card["this_run"] == kept
     assert _outputs(out) == before, "a second run over the same inputs gives identical files"
+
+    # a file touched but not changed: its hash is compared, nothing is re-read, outputs stay
+    sample = next(p for p in folder.iterdir() if p.suffix == ".txt")
+    os.utime(sample, ns=(sample.stat().st_atime_ns, sample.stat().st_mtime_ns + 10**9))
+    touched = run(*args)
+    assert "ingest: 5 file(s), 5 unchanged\n" in touched.output, touched.output
+    assert json.loads((out / "run.json").read_text())["this_run"] == kept and _outputs(out) == before
+    # a changed file is read again and the outputs are rebuilt
+    sample.write_text(sample.read_text() + "\nThe mayor also welcomed a trade delegation from Osaka.\n")
+    changed = run(*args)
+    assert "4 unchanged, 1 ok" in changed.output, changed.output
+    assert json.loads((out / "run.json").read_text())["this_run"]["processed"] == {"ok": 1}
+    sample.write_bytes((SAMPLES / sample.name).read_bytes())
+    assert "4 unchanged, 1 ok" in run(*args).output
 
     forced = run(*args, "--force")
     assert forced.exit_code == 0, forced.output

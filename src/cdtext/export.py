@@ -16,9 +16,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is written: atomic_path needs none of it
+    import pandas as pd
 
 from cdtext.errors import ConfigError
 
@@ -44,6 +45,8 @@ def _listish_to_text(value: Any) -> Any:
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     """A copy of ``df`` with lists joined by ``;`` and formula-like strings neutralised."""
     out = df.copy()
     for col in out.columns:
@@ -88,6 +91,8 @@ def format_for(path: str | Path | None, fmt: str | None) -> str:
 
 def _jsonable(value: Any) -> Any:
     """A JSON-ready form of a DataFrame cell (numpy values, timestamps, missing values)."""
+    import pandas as pd
+
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):

@@ -17,6 +17,7 @@ identical data files; ``force=True`` does every step again.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -41,6 +42,60 @@ def _previous_card(out: Path) -> dict[str, Any] | None:
     return card if isinstance(card, dict) else None
 
 
+def _stat(path: str | Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _inventory(inputs: list[str | Path], out: Path, meta: str | Path | None, model: str | Path | None) -> dict:
+    """Sizes and modification times of everything a run reads: inputs, the --meta CSV, the model's files, the store.
+
+    A repeat run whose inventory, settings and title equal the previous run's keeps its outputs without opening the
+    store or importing the analysis libraries (any difference takes the full path, which compares content hashes).
+    """
+    from cdtext.ingestion.driver import iter_files
+
+    def model_paths(path: Path) -> tuple[Path, ...]:  # as cdtext.classify.persist names them, without its numpy
+        stem = path.name.removesuffix(".card.json").removesuffix(".npz")
+        return path.with_name(stem + ".npz"), path.with_name(stem + ".card.json")
+
+    if model is None or str(model) in ("default", "fast"):
+        model_files = model_paths(Path(__file__).parent / "models" / str(model or "default"))
+    elif str(model) == "lexicon":
+        model_files = ()
+    else:
+        model_files = model_paths(Path(model))
+    return {
+        "files": [[os.path.abspath(p), _stat(p)] for p in iter_files(inputs)],
+        "meta": [os.path.abspath(meta), _stat(meta)] if meta else None,
+        "model": [str(model) if model is not None else None, *([str(f), _stat(f)] for f in model_files)],
+        "store": _stat(out / "cdtext.duckdb"),
+    }
+
+
+def _keep_previous(previous: dict[str, Any], out: Path, unchanged: int, say: Notify, inventory: dict) -> dict:
+    """Record in run.json that this run changed nothing, and return the previous card."""
+    from cdtext.export import atomic_path
+
+    previous["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    previous["this_run"] = {
+        "forced": False,
+        "unchanged": unchanged,
+        "processed": {},
+        "classified": 0,
+        "outputs": "kept from the previous run (nothing changed)",
+    }
+    previous["inventory"] = inventory
+    with atomic_path(out / "run.json", "w") as fh:
+        json.dump(previous, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    say("outputs: nothing changed since the previous run; kept")
+    return previous
+
+
 def run(
     inputs: Iterable[str | Path],
     out_dir: str | Path,
@@ -61,6 +116,31 @@ def run(
     ``force`` reads every input again and classifies every passage again,
     as on a first run.
     """
+    say = notify or (lambda _msg: None)
+    out = Path(out_dir)
+    inputs = list(inputs)
+    by = by or ["city"]
+    settings = {
+        "by": by,
+        "replicates": replicates,
+        "seed": seed,
+        "ingest": IngestConfig.resolve(config).to_dict(),
+        "meta": str(meta) if meta else None,
+    }
+    previous = None if force else _previous_card(out)
+    if (
+        previous is not None
+        and previous.get("settings") == json.loads(json.dumps(settings))
+        and previous.get("title", title) == title
+        and all((out / name).exists() for name in OUTPUTS)
+    ):
+        inventory = _inventory(inputs, out, meta, model)
+        if previous.get("inventory") == json.loads(json.dumps(inventory)):
+            # the quick path: same files (size and mtime), same model files, store untouched since the last run
+            say(f"ingest: {len(inventory['files'])} file(s), {len(inventory['files'])} unchanged (size and time)")
+            say(f"classify: 0 new passage(s) with model {previous.get('model', {}).get('name', '?')}")
+            return _keep_previous(previous, out, len(inventory["files"]), say, inventory)
+
     from cdtext.aggregate import compare, profile
     from cdtext.classify.api import Classifier
     from cdtext.classify.batch import classify_store, read_predictions
@@ -70,16 +150,13 @@ def run(
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
 
-    say = notify or (lambda _msg: None)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = out / "cdtext.duckdb"
-    by = by or ["city"]
     timings: dict[str, float] = {}
     started = datetime.now(timezone.utc)
 
     t = time.perf_counter()
-    summary = ingest(list(inputs), store, meta=meta, config=config, force=force, progress=progress)
+    summary = ingest(inputs, store, meta=meta, config=config, force=force, progress=progress)
     timings["ingest"] = time.perf_counter() - t
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
 
@@ -89,13 +166,6 @@ def run(
     timings["classify"] = time.perf_counter() - t
     say(f"classify: {n_new} new passage(s) with model {clf.name}")
 
-    settings = {
-        "by": by,
-        "replicates": replicates,
-        "seed": seed,
-        "ingest": IngestConfig.resolve(config).to_dict(),
-        "meta": str(meta) if meta else None,
-    }
     with Store(store, read_only=True) as db:
         inputs_rows = db.con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
     inputs_now = [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows]
@@ -112,19 +182,7 @@ def run(
         and all((out / name).exists() for name in OUTPUTS)
     ):
         # nothing new: the outputs of the previous run stand; only the run card records this run
-        previous["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        previous["this_run"] = {
-            "forced": False,
-            "unchanged": summary.unchanged,
-            "processed": {},
-            "classified": 0,
-            "outputs": "kept from the previous run (nothing changed)",
-        }
-        with atomic_path(out / "run.json", "w") as fh:
-            json.dump(previous, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        say("outputs: nothing changed since the previous run; kept")
-        return previous
+        return _keep_previous(previous, out, summary.unchanged, say, _inventory(inputs, out, meta, model))
 
     t = time.perf_counter()
     with Store(store, read_only=True) as db:
@@ -179,6 +237,7 @@ def run(
         },
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": inputs_now,
+        "inventory": _inventory(inputs, out, meta, model),
     }
     with atomic_path(out / "run.json", "w") as fh:
         json.dump(card, fh, indent=2, ensure_ascii=False)
