@@ -101,7 +101,7 @@ def test_lexicon_classifier_through_api() -> None:
 
 def test_predictions_batch_with_few_labels(tmp_path) -> None:
     """A batch where only a few passages carry labels is still written (DuckDB types a list column from a sample)."""
-    from cdtext.store import Store, prediction_columns, write_predictions
+    from cdtext.store import Store, prediction_columns
 
     n = 5000
     frame = pd.DataFrame({c: [0.1] * n for c in prediction_columns() if c.startswith("p_")})
@@ -112,5 +112,5 @@ def test_predictions_batch_with_few_labels(tmp_path) -> None:
     for column in set(prediction_columns()) - set(frame.columns) - {"classified_at"}:
         frame[column] = False if column.startswith("is_") else 0.0
     with Store(tmp_path / "s.duckdb") as s:
-        write_predictions(s, frame)
-        assert s.con.execute("SELECT count(*) FROM predictions WHERE len(functions) = 1").fetchone()[0] == 2
+        s.write_predictions(frame)
+        assert s._con.execute("SELECT count(*) FROM predictions WHERE len(functions) = 1").fetchone()[0] == 2

@@ -54,7 +54,7 @@ def texts(store: Path) -> dict[str, str]:
     from cdtext.store import Store
 
     with Store(store, read_only=True) as s:
-        rows = s.con.execute("SELECT d.path, t.text FROM documents d JOIN texts t USING (doc_id)").fetchall()
+        rows = s._con.execute("SELECT d.path, t.text FROM documents d JOIN texts t USING (doc_id)").fetchall()
     return {Path(p).name: t for p, t in rows}
 
 

@@ -244,14 +244,9 @@ def status(store: str) -> None:
         click.echo(f"{total} document(s) in {store}")
         for name, n in counts.items():
             click.echo(f"  {name:<18} {n}")
-        problems = db.con.execute(
-            "SELECT status, path, reason FROM documents WHERE status <> 'ok' ORDER BY status, path"
-        ).fetchall()
-        for st, path, reason in problems:
-            click.echo(f"{st}: {path}: {reason or ''}")
-        row = db.con.execute("SELECT count(*) FROM passages").fetchone()
-        n_passages = row[0] if row else 0
-        click.echo(f"{n_passages} passage(s)")
+        for st, path, reason in db.problem_documents():
+            click.echo(f"{st}: {path}: {reason}")
+        click.echo(f"{db.passage_count()} passage(s)")
 
 
 @main.command()

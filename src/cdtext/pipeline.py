@@ -167,8 +167,7 @@ def run(
     say(f"classify: {n_new} new passage(s) with model {clf.name}")
 
     with Store(store, read_only=True) as db:
-        inputs_rows = db.con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
-    inputs_now = [{"path": p, "sha256": h, "status": s, "reason": r or ""} for p, h, s, r in inputs_rows]
+        inputs_now = db.inputs()
     previous = _previous_card(out)
     if (
         not force

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cdtext.errors import StoreError
+from cdtext.labels import ANCHORED, FUNCTIONS, POLICY_AREAS
 
 if TYPE_CHECKING:  # pandas is imported by the readers that return frames, not by ingestion
     import pandas as pd
@@ -126,11 +127,11 @@ class Store:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.read_only = read_only
-        self.con = self._connect()
+        self._con = self._connect()
         if not read_only:
-            self.con.execute(SCHEMA)
+            self._con.execute(SCHEMA)
             for table, column, kind in MIGRATIONS:  # stores made by older versions gain new columns
-                self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+                self._con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
     def _connect(self) -> Any:
         import duckdb
@@ -163,12 +164,12 @@ class Store:
         parent's memory does not grow with the corpus.
         """
         if not self.read_only:
-            self.con.execute("CHECKPOINT")
-        self.con.close()
-        self.con = self._connect()
+            self._con.execute("CHECKPOINT")
+        self._con.close()
+        self._con = self._connect()
 
     def close(self) -> None:
-        self.con.close()
+        self._con.close()
 
     def __enter__(self) -> Store:
         return self
@@ -178,18 +179,18 @@ class Store:
 
     # -- reading -----------------------------------------------------------------
     def has_table(self, name: str) -> bool:
-        rows = self.con.execute(
+        rows = self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchone()
         return bool(rows and rows[0])
 
     def known_files(self) -> dict[str, tuple[str, str]]:
         """``path -> (sha256, status)`` for every document in the store."""
-        return {p: (h, s) for p, h, s in self.con.execute("SELECT path, sha256, status FROM documents").fetchall()}
+        return {p: (h, s) for p, h, s in self._con.execute("SELECT path, sha256, status FROM documents").fetchall()}
 
     def ok_paths_by_hash(self) -> dict[str, str]:
         """``sha256 -> path`` of documents read successfully (to spot duplicate files)."""
-        rows = self.con.execute(
+        rows = self._con.execute(
             "SELECT sha256, min(path) FROM documents WHERE status = 'ok' GROUP BY sha256"
         ).fetchall()
         return dict(rows)
@@ -201,33 +202,129 @@ class Store:
             )
         cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
         order = {"documents": "path", "passages": "doc_id, idx", "texts": "doc_id"}.get(name, "1")
-        return self.con.execute(f"SELECT {cols} FROM {name} ORDER BY {order}").df()
+        return self._con.execute(f"SELECT {cols} FROM {name} ORDER BY {order}").df()
 
     def passages_by_id(self, ids: Sequence[str]) -> pd.DataFrame:
         """``passage_id, doc_id, text`` of the given passages (those in the store)."""
-        return self.con.execute(
+        return self._con.execute(
             "SELECT passage_id, doc_id, text FROM passages WHERE passage_id IN (SELECT unnest(?::VARCHAR[]))",
             [list(ids)],
         ).df()
 
     def documents_with_text(self) -> pd.DataFrame:
         """``path, doc_id, sha256, status, text`` of every document (text is null when none was kept)."""
-        return self.con.execute(
+        return self._con.execute(
             "SELECT d.path, d.doc_id, d.sha256, d.status, t.text FROM documents d LEFT JOIN texts t USING (doc_id) "
             "ORDER BY d.path"
         ).df()
 
     def passages_of(self, doc_ids: Sequence[str]) -> pd.DataFrame:
         """The passages of the given documents, in document order."""
-        return self.con.execute(
+        return self._con.execute(
             "SELECT * FROM passages WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, idx",
             [list(doc_ids)],
         ).df()
 
     def status_counts(self) -> dict[str, int]:
         return dict(
-            self.con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall()
+            self._con.execute("SELECT status, count(*) FROM documents GROUP BY status ORDER BY 2 DESC").fetchall()
         )
+
+    # -- predictions ---------------------------------------------------------------
+    def ensure_predictions(self) -> None:
+        """Create the predictions table, adding the columns of labels new since the store was made."""
+        self._con.execute(PREDICTION_SCHEMA)
+        for name, kind in PREDICTION_COLUMNS[1:]:
+            self._con.execute(f"ALTER TABLE predictions ADD COLUMN IF NOT EXISTS {name} {kind.split()[0]}")
+
+    _TODO = {
+        True: "SELECT passage_id, doc_id, text FROM passages "
+        "WHERE passage_id NOT IN (SELECT passage_id FROM predictions)",
+        False: "SELECT passage_id, doc_id, text FROM passages",
+    }
+
+    def passages_to_classify(self, model_sha256: str, incremental: bool) -> list[str]:
+        """Ids of the passages to classify, in order, after dropping predictions that no longer count.
+
+        With ``incremental``, predictions of vanished passages and of other models are dropped and the
+        passages without a prediction are returned; otherwise every prediction is dropped.
+        """
+        self.ensure_predictions()
+        if incremental:
+            self._con.execute("DELETE FROM predictions WHERE passage_id NOT IN (SELECT passage_id FROM passages)")
+            self._con.execute("DELETE FROM predictions WHERE model_sha256 IS DISTINCT FROM ?", [model_sha256])
+        else:
+            self._con.execute("DELETE FROM predictions")
+        todo = self._TODO[incremental]
+        return [r[0] for r in self._con.execute(f"SELECT passage_id FROM ({todo}) ORDER BY passage_id").fetchall()]
+
+    def passages_between(self, first: str, last: str, incremental: bool) -> pd.DataFrame:
+        """``passage_id, doc_id, text`` of the passages to classify with ids from ``first`` to ``last``."""
+        return self._con.execute(
+            f"SELECT * FROM ({self._TODO[incremental]}) WHERE passage_id >= ? AND passage_id <= ? ORDER BY passage_id",
+            [first, last],
+        ).df()
+
+    def write_predictions(self, frame: pd.DataFrame) -> None:
+        """Insert or replace prediction rows (one transaction); columns as :data:`PREDICTION_COLUMNS`."""
+        con = self._con
+        self.ensure_predictions()
+        cols = prediction_columns()
+        frame = frame.copy()
+        frame["classified_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
+        frame = frame[cols]
+        # list columns get an explicit type: DuckDB infers a pandas column's type from a sample of rows,
+        # and a batch in which few passages carry labels would otherwise be typed NULL[] and refuse them
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for i, name in enumerate(table.column_names):
+            if name in _LIST_COLUMNS:
+                table = table.set_column(i, name, pa.array(frame[name], type=pa.list_(pa.string())))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("_pred", table)
+            con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
+            con.execute(f"INSERT INTO predictions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _pred")
+            con.unregister("_pred")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def predictions_with_passages(self) -> pd.DataFrame:
+        """Predictions joined with their passage's text and position and its document's metadata."""
+        return self._con.execute(
+            """
+            SELECT pr.*, p.text, p.idx, p.page, d.path, d.city, d.country, d.date, d.year, d.doc_type, d.title
+            FROM predictions pr
+            JOIN passages p USING (passage_id)
+            JOIN (
+                SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
+            ) first ON first.doc_id = pr.doc_id
+            JOIN documents d ON d.path = first.path
+            ORDER BY d.path, p.idx
+            """
+        ).df()
+
+    # -- summaries -------------------------------------------------------------------
+    def problem_documents(self) -> list[tuple[str, str, str]]:
+        """``(status, path, reason)`` of every document not read as ``ok``."""
+        return [
+            (st, path, reason or "")
+            for st, path, reason in self._con.execute(
+                "SELECT status, path, reason FROM documents WHERE status <> 'ok' ORDER BY status, path"
+            ).fetchall()
+        ]
+
+    def passage_count(self) -> int:
+        row = self._con.execute("SELECT count(*) FROM passages").fetchone()
+        return int(row[0]) if row else 0
+
+    def inputs(self) -> list[dict[str, str]]:
+        """``path, sha256, status, reason`` of every document, by path (what a run card lists)."""
+        rows = self._con.execute("SELECT path, sha256, status, reason FROM documents ORDER BY path").fetchall()
+        return [{"path": p, "sha256": h, "status": st, "reason": r or ""} for p, h, st, r in rows]
 
     # -- writing -----------------------------------------------------------------
     def write_results(self, results: Iterable[dict[str, Any]], fresh: bool = False) -> None:
@@ -256,7 +353,7 @@ class Store:
                 passages.extend((*p[:1], r["doc_id"], *p[1:]) for p in r["passages"])
         if not docs:
             return
-        con = self.con
+        con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
             if not fresh:
@@ -299,7 +396,7 @@ class Store:
                     fh.write(line + "\n")
             spec = ", ".join(f"'{c}': '{t}'" for c, t in types.items())
             cols = ", ".join(f'"{c}"' for c in columns)
-            self.con.execute(
+            self._con.execute(
                 f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_json(?, format = 'newline_delimited', "
                 f"columns = {{{spec}}}, maximum_object_size = ?)",
                 [spool, max(16 * 2**20, 4 * longest + 2**20)],
@@ -309,7 +406,7 @@ class Store:
 
     def _drop_rows_of(self, paths: list[str]) -> None:
         """Delete the rows the batch's paths held before (passages and texts unless another path shares them)."""
-        con = self.con
+        con = self._con
         con.execute("CREATE OR REPLACE TEMP TABLE _paths AS SELECT unnest(?::VARCHAR[]) AS path", [paths])
         # drop passages of the documents these paths held before, unless another path shares them
         for table in ("passages", "texts"):
@@ -327,7 +424,7 @@ class Store:
 
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         """Apply new ``--meta`` values to an unchanged document without re-reading it."""
-        row = self.con.execute("SELECT meta_source, city FROM documents WHERE path = ?", [path]).fetchone()
+        row = self._con.execute("SELECT meta_source, city FROM documents WHERE path = ?", [path]).fetchone()
         if row is None:
             return
         source = json.loads(row[0] or "{}")
@@ -353,7 +450,7 @@ class Store:
             return
         sets.append("meta_source = ?")
         values.append(json.dumps(source, sort_keys=True))
-        self.con.execute(f"UPDATE documents SET {', '.join(sets)} WHERE path = ?", [*values, path])
+        self._con.execute(f"UPDATE documents SET {', '.join(sets)} WHERE path = ?", [*values, path])
 
 
 def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFrame:
@@ -361,7 +458,7 @@ def read_passages(store: str | Path, with_documents: bool = True) -> pd.DataFram
     with Store(store, read_only=True) as s:
         if not with_documents:
             return s.table("passages")
-        return s.con.execute(
+        return s._con.execute(
             """
             SELECT p.*, d.path, d.sha256, d.city, d.country, d.date, d.year, d.doc_type, d.title
             FROM passages p
@@ -380,70 +477,33 @@ def read_documents(store: str | Path) -> pd.DataFrame:
         return s.table("documents")
 
 
-PREDICTION_SCHEMA = """
-CREATE TABLE IF NOT EXISTS predictions (
-    passage_id VARCHAR PRIMARY KEY,
-    doc_id VARCHAR,
-    model VARCHAR,
-    model_sha256 VARCHAR,
-    p_economic_development DOUBLE,
-    p_diplomatic_representation DOUBLE,
-    p_global_policy_collaboration DOUBLE,
-    p_community_engagement DOUBLE,
-    p_international_events DOUBLE,
-    p_no_function DOUBLE,
-    functions VARCHAR[],
-    p_policy_anchored DOUBLE,
-    policy_anchored BOOLEAN,
-    policy_areas VARCHAR[],
-    p_climate_environment DOUBLE,
-    p_migration_inclusion DOUBLE,
-    p_public_health DOUBLE,
-    p_safety_security DOUBLE,
-    p_inclusive_economy DOUBLE,
-    p_equity_rights DOUBLE,
-    p_education_culture DOUBLE,
-    p_urban_development DOUBLE,
-    p_sustainable_development DOUBLE,
-    classified_at TIMESTAMP
-);
-"""
-
-
-_LIST_COLUMNS = {line.split()[0] for line in PREDICTION_SCHEMA.splitlines() if line.strip().endswith("[],")}
+#: the predictions table, generated from labels.py (a new label is a new line there, not here)
+PREDICTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("passage_id", "VARCHAR PRIMARY KEY"),
+    ("doc_id", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("model_sha256", "VARCHAR"),
+    *((f"p_{f}", "DOUBLE") for f in FUNCTIONS),
+    ("p_no_function", "DOUBLE"),
+    ("functions", "VARCHAR[]"),
+    (f"p_{ANCHORED}", "DOUBLE"),
+    (ANCHORED, "BOOLEAN"),
+    ("policy_areas", "VARCHAR[]"),
+    *((f"p_{area}", "DOUBLE") for area in POLICY_AREAS),
+    ("classified_at", "TIMESTAMP"),
+)
+PREDICTION_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS predictions (\n"
+    + ",\n".join(f"    {name} {kind}" for name, kind in PREDICTION_COLUMNS)
+    + "\n);"
+)
+_LIST_COLUMNS = {name for name, kind in PREDICTION_COLUMNS if kind.endswith("[]")}
 
 
 def prediction_columns() -> list[str]:
-    return [
-        line.strip().split()[0]
-        for line in PREDICTION_SCHEMA.splitlines()
-        if line.strip() and not line.strip().startswith(("CREATE", ")"))
-    ]
+    return [name for name, _ in PREDICTION_COLUMNS]
 
 
 def write_predictions(store: Store, frame: pd.DataFrame) -> None:
-    """Insert or replace prediction rows (one transaction)."""
-    con = store.con
-    con.execute(PREDICTION_SCHEMA)
-    cols = prediction_columns()
-    frame = frame.copy()
-    frame["classified_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
-    frame = frame[cols]
-    # list columns get an explicit type: DuckDB infers a pandas column's type from its first rows, and a
-    # batch that starts with many empty lists would otherwise be typed NULL[] and refuse later values
-    import pyarrow as pa
-
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for i, name in enumerate(table.column_names):
-        if pa.types.is_list(table.schema.field(name).type) or name in _LIST_COLUMNS:
-            table = table.set_column(i, name, pa.array(frame[name], type=pa.list_(pa.string())))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("_pred", table)
-        con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
-        con.execute(f"INSERT INTO predictions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _pred")
-        con.unregister("_pred")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    """Insert or replace prediction rows (one transaction); see :meth:`Store.write_predictions`."""
+    store.write_predictions(frame)

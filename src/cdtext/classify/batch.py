@@ -41,33 +41,19 @@ def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH
     model are classified, and predictions of passages no longer in the store
     are dropped; otherwise the table is rebuilt.
     """
-    from cdtext.store import PREDICTION_SCHEMA, Store, write_predictions
+    from cdtext.store import Store
 
     sha = classifier.card.get("sha256", "")
     n = 0
     with Store(store) as s:
-        s.con.execute(PREDICTION_SCHEMA)
-        if incremental:
-            s.con.execute("DELETE FROM predictions WHERE passage_id NOT IN (SELECT passage_id FROM passages)")
-            s.con.execute("DELETE FROM predictions WHERE model_sha256 IS DISTINCT FROM ?", [sha])
-            todo = (
-                "SELECT passage_id, doc_id, text FROM passages "
-                "WHERE passage_id NOT IN (SELECT passage_id FROM predictions)"
-            )
-        else:
-            s.con.execute("DELETE FROM predictions")
-            todo = "SELECT passage_id, doc_id, text FROM passages"
-        ids = [r[0] for r in s.con.execute(f"SELECT passage_id FROM ({todo}) ORDER BY passage_id").fetchall()]
+        ids = s.passages_to_classify(sha, incremental)
         for start in range(0, len(ids), batch):
-            chunk = s.con.execute(
-                f"SELECT * FROM ({todo}) WHERE passage_id >= ? AND passage_id <= ? ORDER BY passage_id",
-                [ids[start], ids[min(start + batch, len(ids)) - 1]],
-            ).df()
+            chunk = s.passages_between(ids[start], ids[min(start + batch, len(ids)) - 1], incremental)
             pred = classifier.predict(chunk.rename(columns={"passage_id": "id"})).rename(columns={"id": "passage_id"})
             pred["doc_id"] = chunk["doc_id"].values
             pred["model"] = classifier.name
             pred["model_sha256"] = sha
-            write_predictions(s, pred)
+            s.write_predictions(pred)
             n += len(pred)
     return n
 
@@ -99,15 +85,4 @@ def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFr
             raise CdtextError(f"{store} has no predictions yet; run `cdtext classify {store}` first")
         if not with_passages:
             return s.table("predictions")
-        return s.con.execute(
-            """
-            SELECT pr.*, p.text, p.idx, p.page, d.path, d.city, d.country, d.date, d.year, d.doc_type, d.title
-            FROM predictions pr
-            JOIN passages p USING (passage_id)
-            JOIN (
-                SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
-            ) first ON first.doc_id = pr.doc_id
-            JOIN documents d ON d.path = first.path
-            ORDER BY d.path, p.idx
-            """
-        ).df()
+        return s.predictions_with_passages()
