@@ -179,3 +179,14 @@ def test_evaluate_leads_with_real_text_and_scores_given_labels(tmp_path: Path) -
     assert text.index("your labelled passages") < text.index("authored corpus: held-out test split")
     figures = json.loads((tmp_path / "e.json").read_text())
     assert figures["labels"]["lexicon"]["n"] == 2 and "real_cv" in figures
+
+
+def test_run_takes_the_profile_options(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("run", str(SAMPLES), "--out", str(out), "--replicates", "20", "--min-diplomacy", "1", "-q")
+    result = run(*args, "--meta", str(SAMPLES.parent / "samples-metadata.csv"))
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "run.json").read_text())
+    assert card["settings"]["rule"] == {"min_diplomacy": 1.0, "min_coherence": 0.5}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Listed apart" not in html and "none is ranked" not in html  # both sample cities have >= 1

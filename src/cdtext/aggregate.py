@@ -278,7 +278,7 @@ def profile(
     return out
 
 
-def compare(profiles: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+def compare(profiles: pd.DataFrame) -> pd.DataFrame:
     """Units ranked by θ, with each unit's distinctiveness from the other units' mean profile.
 
     Distinctiveness is the total-variation distance between a unit's function

@@ -865,14 +865,7 @@ def report(
 @ingest_options
 @by_option
 @model_option
-@click.option(
-    "--replicates",
-    type=click.IntRange(min=0),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates for the 95% intervals.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@profile_options
 @click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 @_library_call
@@ -885,6 +878,8 @@ def run_command(
     model: str | None,
     replicates: int,
     seed: int,
+    min_diplomacy: float,
+    min_coherence: float,
     title: str,
     quiet: bool,
     **options: Any,
@@ -917,6 +912,7 @@ def run_command(
         config=config,
         replicates=replicates,
         seed=seed,
+        rule={"min_diplomacy": min_diplomacy, "min_coherence": min_coherence},
         title=title,
         progress=progress,
         notify=notify,

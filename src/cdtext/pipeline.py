@@ -106,6 +106,7 @@ def run(
     config: IngestConfig | dict[str, Any] | None = None,
     replicates: int = 1000,
     seed: int = 0,
+    rule: dict[str, Any] | None = None,
     title: str = "City diplomacy profile",
     progress: Callable[[str, str], None] | None = None,
     notify: Notify | None = None,
@@ -114,7 +115,8 @@ def run(
     """Run every stage; return the run card (also written to ``run.json``).
 
     ``force`` reads every input again and classifies every passage again,
-    as on a first run.
+    as on a first run. ``rule`` sets the verdict rule (see
+    :class:`cdtext.aggregate.VerdictRule`).
     """
     say = notify or (lambda _msg: None)
     out = Path(out_dir)
@@ -124,6 +126,7 @@ def run(
         "by": by,
         "replicates": replicates,
         "seed": seed,
+        **({"rule": rule} if rule else {}),
         "ingest": IngestConfig.resolve(config).to_dict(),
         "meta": str(meta) if meta else None,
     }
@@ -141,7 +144,7 @@ def run(
             say(f"classify: 0 new passage(s) with model {previous.get('model', {}).get('name', '?')}")
             return _keep_previous(previous, out, len(inventory["files"]), say, inventory)
 
-    from cdtext.aggregate import compare, profile
+    from cdtext.aggregate import VerdictRule, compare, profile
     from cdtext.classify.api import Classifier
     from cdtext.classify.batch import classify_store, read_predictions
     from cdtext.classify.persist import library_versions
@@ -190,7 +193,8 @@ def run(
         counts = db.status_counts()
     predictions = read_predictions(store)
     documents = read_documents(store)
-    profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed))
+    verdict_rule = VerdictRule.resolve(rule)
+    profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=verdict_rule))
     timings["profile"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -201,6 +205,8 @@ def run(
     html = render_report(
         predictions,
         documents,
+        profiles=profiles,
+        rule=verdict_rule,
         by=by,
         title=title,
         card=clf.card,

@@ -75,6 +75,7 @@ def render_report(
     predictions: pd.DataFrame,
     documents: pd.DataFrame,
     *,
+    profiles: pd.DataFrame | None = None,
     by: list[str] | None = None,
     title: str = "City diplomacy profile",
     card: dict[str, Any] | None = None,
@@ -85,10 +86,15 @@ def render_report(
     rule: VerdictRule | dict[str, Any] | None = None,
     evidence_k: int = 3,
 ) -> str:
-    """The report as an HTML string."""
+    """The report as an HTML string.
+
+    ``profiles`` are the unit profiles to draw (``compare(profile(...))`` over ``by``, as ``cdtext run``
+    has them already); without them they are computed here with ``replicates``, ``seed`` and ``rule``.
+    """
     by = by or ["city"]
     rule = VerdictRule.resolve(rule)
-    profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
+    if profiles is None:
+        profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
     units, apart = [], []
     for _, row in profiles.iterrows():
         d = row.to_dict()
