@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 from conftest import REPO, SAMPLES
 
@@ -37,7 +38,6 @@ def test_ingest_status_export(tmp_path: Path) -> None:
 
     parquet = tmp_path / "d.parquet"
     assert run("export", "--store", store, "--table", "documents", "--out", str(parquet)).exit_code == 0
-    import pandas as pd
 
     assert len(pd.read_parquet(parquet)) == 5
 
@@ -148,7 +148,6 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
     after = _outputs(out)
     for name in ("passages.parquet", "profiles.csv", "report.html"):
         assert after[name] == before[name], name
-    import pandas as pd
 
     old, new = (pd.read_parquet(io.BytesIO(o["predictions.parquet"])) for o in (before, after))
     assert (new.classified_at > old.classified_at).all(), "--force classifies every passage again"
@@ -190,3 +189,38 @@ def test_run_takes_the_profile_options(tmp_path: Path) -> None:
     assert card["settings"]["rule"] == {"min_diplomacy": 1.0, "min_coherence": 0.5}
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Listed apart" not in html and "none is ranked" not in html  # both sample cities have >= 1
+
+
+def test_classify_each_kind_of_input(tmp_path: Path) -> None:
+    """A table file, a store and documents, through the CLI, with the same columns where they overlap."""
+    table = tmp_path / "t.csv"
+    table.write_text("id,text\na,The mayor signed a sister city agreement with Kyoto.\nb,Potholes on Main Street.\n")
+    got = run("classify", str(table), "--model", "fast", "--out", str(tmp_path / "t.out.csv"))
+    assert got.exit_code == 0, got.output
+    rows = pd.read_csv(tmp_path / "t.out.csv")
+    assert list(rows.id) == ["a", "b"] and "p_diplomatic_representation" in rows.columns
+
+    store = tmp_path / "docs.duckdb"
+    got = run("classify", str(SAMPLES), "--store", str(store), "--model", "fast", "--out", str(tmp_path / "d.jsonl"))
+    assert got.exit_code == 0, got.output
+    assert "classified" in got.output and str(store) in got.output
+    docs = pd.read_json(tmp_path / "d.jsonl", lines=True)
+    assert {"path", "city", "country", "page", "model_sha256"} <= set(docs.columns) and len(docs) > 20
+
+    got = run("classify", str(store), "--model", "fast", "--explain", "--out", str(tmp_path / "s.parquet"))
+    assert got.exit_code == 0, got.output
+    again = pd.read_parquet(tmp_path / "s.parquet")
+    assert sorted(again.id) == sorted(docs.id) and again.explanation.notna().all()
+    assert set(rows.columns) - {"explanation"} <= set(again.columns)
+
+
+def test_profile_through_the_cli(tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    assert run("ingest", str(SAMPLES), "--store", str(store), "-q").exit_code == 0
+    got = run("profile", "--store", str(store), "--model", "fast", "--replicates", "20", "--format", "table")
+    assert got.exit_code == 0, got.output
+    assert "verdict" in got.output and "theta" in got.output
+    out = tmp_path / "p.csv"
+    got = run("profile", "--store", str(store), "--by", "city,year", "--replicates", "0", "--out", str(out))
+    assert got.exit_code == 0, got.output
+    assert {"city", "year", "verdict", "theta"} <= set(pd.read_csv(out).columns)

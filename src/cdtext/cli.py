@@ -651,36 +651,17 @@ def classify(
     column and optional 'id'), or documents and folders, which are ingested
     into --store (a temporary one when not given) on the way. Rows go to --out.
     """
-    import tempfile
-
-    from cdtext.classify.api import Classifier
-    from cdtext.classify.batch import STORE_SUFFIXES, TABLE_SUFFIXES, classify_store, read_predictions, read_table
+    from cdtext.classify.batch import classify_inputs
     from cdtext.export import write_table
 
-    clf = Classifier.load(model, lazy=True)
-    paths = [Path(p) for p in inputs]
-    if all(p.is_file() and p.suffix.lower() in TABLE_SUFFIXES for p in paths):
-        import pandas as pd
-
-        frame = pd.concat([read_table(p) for p in paths], ignore_index=True)
-        write_table(clf.predict(frame, explain=explain), out, fmt)
-        return
-    if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
-        target = paths[0]
-    else:
-        from cdtext.ingestion.driver import ingest as run_ingest
-
-        target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
-        run_ingest(paths, target, config=make_config(jobs, None, None, None))  # other options: defaults
-    n = classify_store(target, clf)
-    click.echo(f"classified {n} passage(s) with {clf.name} -> {target} (table predictions)", err=True)
-    rows = read_predictions(target).rename(columns={"passage_id": "id"})
-    first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
-    provenance = ["doc_id", "page", "path", "city", "country", "date", "doc_type", "model", "model_sha256"]
-    rows = rows[first + provenance]
-    if explain:
-        rows["explanation"] = clf.explain_rows(rows)
-    write_table(rows, out, fmt)
+    done = classify_inputs(
+        inputs, model=model, store=store, explain=explain, config=make_config(jobs, None, None, None)
+    )
+    if done.store is not None:
+        click.echo(
+            f"classified {done.n} passage(s) with {done.model_name} -> {done.store} (table predictions)", err=True
+        )
+    write_table(done.rows, out, fmt)
 
 
 def by_option(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -86,3 +89,57 @@ def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFr
         if not with_passages:
             return s.table("predictions")
         return s.predictions_with_passages()
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What :func:`classify_inputs` did: the rows, and for documents or a store, where the predictions went."""
+
+    rows: pd.DataFrame
+    model_name: str
+    n: int = 0
+    store: Path | None = None
+
+
+PROVENANCE = ("doc_id", "page", "path", "city", "country", "date", "doc_type", "model", "model_sha256")
+
+
+def classify_inputs(
+    inputs: Sequence[str | Path],
+    *,
+    model: str | Path | None = None,
+    store: str | Path | None = None,
+    explain: bool = False,
+    config: Any = None,
+) -> Classified:
+    """Classify table files, one store, or documents and folders (ingested into ``store`` on the way).
+
+    Table files (.csv, .jsonl, .parquet with a ``text`` column) give one row per table row; a store has its
+    passages classified into its ``predictions`` table; documents are ingested into ``store`` (a temporary
+    one when not given) first. Store rows carry the passage's provenance (document, page, city, country ...).
+    """
+    import tempfile
+
+    from cdtext.classify.api import Classifier
+
+    clf = Classifier.load(model, lazy=True)
+    paths = [Path(p) for p in inputs]
+    if paths and all(p.is_file() and p.suffix.lower() in TABLE_SUFFIXES for p in paths):
+        import pandas as pd
+
+        frame = pd.concat([read_table(p) for p in paths], ignore_index=True)
+        return Classified(clf.predict(frame, explain=explain), clf.name)
+    if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
+        target = paths[0]
+    else:
+        from cdtext.ingestion.driver import ingest
+
+        target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
+        ingest(paths, target, config=config)
+    n = classify_store(target, clf)
+    rows = read_predictions(target).rename(columns={"passage_id": "id"})
+    first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
+    rows = rows[first + list(PROVENANCE)]
+    if explain:
+        rows["explanation"] = clf.explain_rows(rows)
+    return Classified(rows, clf.name, n, target)
