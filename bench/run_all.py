@@ -114,7 +114,7 @@ from cdtext.ingestion.worker import process_file
 from cdtext.ingestion.config import IngestConfig
 settings = IngestConfig().to_dict()
 def one(path):
-    return process_file(path, "bench", settings)["status"]
+    return process_file(path, "bench", settings).status
 if __name__ == "__main__":
     files = sorted(os.path.join({str(folder)!r}, n) for n in os.listdir({str(folder)!r}))
     t = time.perf_counter()

@@ -22,6 +22,7 @@ from typing import Any
 
 from cdtext.errors import ConfigError
 from cdtext.ingestion.pool import WorkerPool
+from cdtext.ingestion.result import FileResult
 
 log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
@@ -34,8 +35,8 @@ _POOLS_LOCK = threading.Lock()
 
 
 def _isolated_batch(
-    items: list[tuple[int, str, str, dict[str, Any]]], timeout: float, memory_limit: int
-) -> list[tuple[int, dict[str, Any]]]:
+    items: list[tuple[int, str, str, Any]], timeout: float, memory_limit: int
+) -> list[tuple[int, FileResult]]:
     """Run a batch of files in this thread's isolated worker process (started on first use)."""
     pool = getattr(_LOCAL, "pool", None)
     if pool is None or pool.timeout != timeout or pool.memory_limit != memory_limit:
@@ -44,8 +45,10 @@ def _isolated_batch(
     with _POOLS_LOCK:
         _POOLS.add(pool)
     results = dict(pool.run(items))
-    missing = {"status": "error", "reason": "the worker returned nothing", "passages": [], "text": ""}
-    return [(index, results.get(index, dict(missing))) for index, _, _, _ in items]
+    return [
+        (index, results.get(index) or FileResult.failure("error", "the worker returned nothing"))
+        for index, _, _, _ in items
+    ]
 
 
 def close_worker_pools() -> int:
@@ -93,7 +96,7 @@ class DaskPool:
             for address in self._client.scheduler_info()["workers"]
         ]
 
-    def run(self, tasks: Iterable[tuple[Any, str, str, dict]]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    def run(self, tasks: Iterable[tuple[Any, str, str, Any]]) -> Iterator[tuple[Any, FileResult]]:
         from distributed import as_completed
 
         pending = iter(tasks)
@@ -127,8 +130,8 @@ class DaskPool:
             try:
                 results = future.result()
             except Exception as exc:  # noqa: BLE001 - a lost Dask worker costs this batch only
-                failure = {"status": "error", "reason": f"dask task failed: {type(exc).__name__}: {exc}"}
-                results = [(i, {**failure, "passages": [], "text": ""}) for i in range(len(keys))]
+                reason = f"dask task failed: {type(exc).__name__}: {exc}"
+                results = [(i, FileResult.failure("error", reason)) for i in range(len(keys))]
             future.release()
             submit_next()  # keep the cluster busy while the caller stores this batch
             for index, result in results:

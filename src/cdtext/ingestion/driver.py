@@ -255,9 +255,9 @@ def ingest(
             for key, result in pool.run(tasks()):
                 entry = info.pop(key)
                 given = entry.pop("given")
-                result.update(entry)
-                _apply_meta(result, given)
-                record(result)
+                row = result.record(**entry)
+                _apply_meta(row, given)
+                record(row)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
         finally:

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from cdtext.ingestion.result import FileResult
+
 log = logging.getLogger(__name__)
 
 #: a worker is replaced after this many files, or as soon as its resident
@@ -43,6 +45,7 @@ class _Slot:
     sampled: float = 0.0  # when the resident memory was last sampled (monotonic seconds)
     last_rss: int = 0  # the last sample, bytes
     buffer: bytearray = field(default_factory=bytearray)
+    config: Any = None  # the ingestion settings this worker was last sent
 
     @property
     def out(self) -> IO[bytes]:
@@ -59,16 +62,18 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _failure(status: str, reason: str) -> dict[str, Any]:
-    return {"status": status, "reason": reason, "passages": [], "text": ""}
+def _failure(status: str, reason: str) -> FileResult:
+    return FileResult.failure(status, reason)
 
 
 class WorkerPool:
     """Run ``(key, path, doc_id, config)`` tasks in isolated worker processes.
 
     :meth:`run` yields ``(key, result)`` in completion order; ``result`` is
-    the worker's dict, or a failure dict with status ``timeout``, ``oom`` or
-    ``error`` when the worker had to be killed or died.
+    the worker's :class:`FileResult`, or a failure with status ``timeout``,
+    ``oom`` or ``error`` when the worker had to be killed or died. Each worker
+    is sent the settings once (and again only when they change), then one
+    ``[path, doc_id]`` line per file.
     """
 
     def __init__(self, jobs: int, timeout: float, memory_limit: int, warm: bool = False) -> None:
@@ -143,7 +148,7 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _death_result(self, slot: _Slot) -> dict[str, Any]:
+    def _death_result(self, slot: _Slot) -> FileResult:
         code = slot.process.poll()
         near_limit = slot.peak_rss > 0.8 * self.memory_limit
         limit = f"{self.memory_limit // 2**20} MiB"
@@ -159,12 +164,18 @@ class WorkerPool:
             return _failure("oom", f"worker exited (code {code}) near its memory limit of {limit}")
         return _failure("error", f"worker process exited unexpectedly (code {code})")
 
-    def _send(self, slot: _Slot, task: tuple[str, str, dict]) -> None:
+    def _send(self, slot: _Slot, path: str, doc_id: str, config: Any) -> None:
         assert slot.process.stdin is not None
-        slot.process.stdin.write((json.dumps(task) + "\n").encode("utf-8"))
+        lines = []
+        if config != slot.config:
+            wire = config.to_dict() if hasattr(config, "to_dict") else config
+            lines.append(json.dumps(["config", wire]))
+            slot.config = config
+        lines.append(json.dumps([path, doc_id]))
+        slot.process.stdin.write(("\n".join(lines) + "\n").encode("utf-8"))
         slot.process.stdin.flush()
 
-    def _read(self, slot: _Slot) -> tuple[dict[str, Any] | None, bool]:
+    def _read(self, slot: _Slot) -> tuple[FileResult | None, bool]:
         """Drain the worker's stdout; return ``(result or None, eof)``."""
         eof = False
         try:
@@ -181,9 +192,9 @@ class WorkerPool:
             return None, eof
         line = bytes(slot.buffer[:newline])
         del slot.buffer[: newline + 1]
-        return json.loads(line), eof
+        return FileResult.from_wire(line), eof
 
-    def run(self, tasks: Iterable[tuple[Any, str, str, dict]]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    def run(self, tasks: Iterable[tuple[Any, str, str, Any]]) -> Iterator[tuple[Any, FileResult]]:
         """Process tasks, at most ``jobs`` at once; yield results as they finish."""
         pending = iter(tasks)
         exhausted = False
@@ -200,7 +211,7 @@ class WorkerPool:
                     self._slots.append(slot)
                 slot.task, slot.started, slot.peak_rss = key, time.monotonic(), slot.last_rss
                 try:
-                    self._send(slot, (path, doc_id, config))
+                    self._send(slot, path, doc_id, config)
                 except (BrokenPipeError, OSError):
                     pass  # the worker died before the task: handled below as a death
             busy = [s for s in self._slots if s.task is not None]
@@ -220,7 +231,7 @@ class WorkerPool:
                     self.peak_worker_rss = max(self.peak_worker_rss, rss)
                     slot.sampled, slot.last_rss = now, rss
                 key = slot.task
-                result: dict[str, Any] | None = None
+                result: FileResult | None = None
                 dead = False
                 if slot.out in readable:
                     result, eof = self._read(slot)
@@ -238,8 +249,8 @@ class WorkerPool:
                     )
                 if result is None:
                     continue
-                result["seconds"] = round(now - slot.started, 3)
-                result["worker_peak_mb"] = round(slot.peak_rss / 2**20, 1)
+                result.seconds = round(now - slot.started, 3)
+                result.worker_peak_mb = round(slot.peak_rss / 2**20, 1)
                 slot.task = None
                 slot.done += 1
                 if dead:

@@ -17,6 +17,7 @@ from typing import Any
 
 from cdtext.errors import ExtractionError
 from cdtext.ingestion.config import IngestConfig
+from cdtext.ingestion.result import FileResult
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def harden_pdfminer() -> None:
     CMapDB._load_data = classmethod(guarded)  # type: ignore[method-assign, assignment]
 
 
-def _failure(status: str, reason: str) -> dict[str, Any]:
-    return {"status": status, "reason": reason, "passages": [], "text": ""}
+def _failure(status: str, reason: str) -> FileResult:
+    return FileResult.failure(status, reason)
 
 
 def _is_memory_failure(exc: BaseException) -> bool:
@@ -72,7 +73,7 @@ def _is_memory_failure(exc: BaseException) -> bool:
     return False
 
 
-def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, Any]:
+def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) -> FileResult:
     """Read, describe and segment one file. Never raises for a bad file."""
     from cdtext.ingestion.meta import infer_meta
     from cdtext.ingestion.readers import read_document
@@ -120,19 +121,19 @@ def process_file(path: str, doc_id: str, config: dict[str, Any]) -> dict[str, An
             date=extracted.date,
             n_pages=extracted.n_pages,
         )
-        return {
-            "status": status,
-            "reason": "; ".join(notes),
-            "format": extracted.format,
-            "n_pages": extracted.n_pages,
-            "title": meta.title,
-            "url": extracted.info.get("url"),
-            "date": meta.date,
-            "doc_type": meta.doc_type,
-            "meta_source": meta.source,
-            "text": text,
-            "passages": [(p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading) for p in passages],
-        }
+        return FileResult(
+            status=status,
+            reason="; ".join(notes),
+            format=extracted.format,
+            n_pages=extracted.n_pages,
+            title=meta.title,
+            url=extracted.info.get("url"),
+            date=meta.date,
+            doc_type=meta.doc_type,
+            meta_source=meta.source,
+            text=text,
+            passages=[(p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading) for p in passages],
+        )
     except ExtractionError as exc:
         return _failure(exc.status, exc.reason)
     except MemoryError:
@@ -169,8 +170,9 @@ def _prewarm() -> None:
 def main() -> None:
     """Worker entry point (``python -m cdtext.ingestion.worker MEMORY_LIMIT``).
 
-    Reads one JSON task per line on stdin, ``[path, doc_id, config]``, and
-    writes one JSON result per line on the original stdout; anything a
+    Reads one JSON message per line on stdin — ``["config", {...}]`` first,
+    then ``[path, doc_id]`` per file — and writes one JSON :class:`FileResult`
+    per file on the original stdout; anything a
     library prints goes to stderr instead, so it cannot corrupt the protocol.
     """
     import json
@@ -186,12 +188,16 @@ def main() -> None:
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.ERROR)
     _prewarm()
+    config = IngestConfig()
     for line in sys.stdin:
         if not line.strip():
             continue
-        path, doc_id, config = json.loads(line)
-        result = process_file(path, doc_id, config)
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        message = json.loads(line)
+        if message[0] == "config":  # sent once per worker, and again only if it changes
+            config = IngestConfig.resolve(message[1])
+            continue
+        path, doc_id = message
+        out.write(process_file(path, doc_id, config).to_wire() + "\n")
         out.flush()
 
 
