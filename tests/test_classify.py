@@ -114,3 +114,34 @@ def test_predictions_batch_with_few_labels(tmp_path) -> None:
     with Store(tmp_path / "s.duckdb") as s:
         s.write_predictions(frame)
         assert s._con.execute("SELECT count(*) FROM predictions WHERE len(functions) = 1").fetchone()[0] == 2
+
+
+def test_term_weights_match_scikit_learn(shipped: Classifier, small_corpus: pd.DataFrame) -> None:
+    """The loaded model's own TF-IDF gives scikit-learn's matrix (to float32 rounding)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from cdtext.nlp import lemmatize
+
+    model = shipped.model
+    lemmas = [lemmatize(t) for t in small_corpus.text] + ["", "  a  a b ", "ü\u00a0ñ x"]
+    ref = TfidfVectorizer(
+        ngram_range=(1, model.ngram_max), sublinear_tf=True, token_pattern=r"\S+", lowercase=False, dtype=np.float32
+    )
+    ref.vocabulary_ = dict(model.vectorizer_.vocabulary_)
+    ref.idf_ = model.vectorizer_.idf_
+    want, got = ref.transform(lemmas), model.vectorizer_.transform(lemmas)
+    assert want.shape == got.shape and (want != 0).sum() == (got != 0).sum()
+    assert abs(want - got).max() < 1e-6
+
+
+def test_predicting_does_not_import_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom cdtext.classify.api import Classifier\n"
+        "Classifier.load().predict(['The mayor met the ambassador of Japan.'])\n"
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

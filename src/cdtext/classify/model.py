@@ -25,15 +25,12 @@ The test split is never seen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 
@@ -71,7 +68,53 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return best
 
 
-class PassageClassifier(BaseEstimator):
+class TermWeights:
+    """TF-IDF of lemma strings from a stored vocabulary and idf (what a loaded model needs to predict).
+
+    The same weighting as the scikit-learn ``TfidfVectorizer`` the model was trained with (tokens are runs of
+    non-space characters, n-grams of 1..``ngram_max`` tokens joined by a space, ``1 + log(tf)``, times idf,
+    rows scaled to unit length), without importing scikit-learn: loading it costs most of a one-passage
+    ``cdtext classify``. ``tests/test_classify.py`` checks that both give the same matrix.
+    """
+
+    _TOKEN = re.compile(r"\S+")
+
+    def __init__(self, terms: Sequence[str], idf: np.ndarray, ngram_max: int) -> None:
+        self.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        self.idf_ = np.asarray(idf, dtype=np.float64)
+        self.ngram_max = ngram_max
+        self._terms = np.asarray(terms, dtype=object)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        return self._terms
+
+    def transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        vocab, n_max = self.vocabulary_, self.ngram_max
+        indptr, indices, values = [0], [], []
+        for doc in docs:
+            tokens = self._TOKEN.findall(doc)
+            counts: dict[int, int] = {}
+            for n in range(1, n_max + 1):
+                for i in range(len(tokens) - n + 1):
+                    j = vocab.get(tokens[i] if n == 1 else " ".join(tokens[i : i + n]))
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+            cols = sorted(counts)
+            indices.extend(cols)
+            values.extend(counts[c] for c in cols)
+            indptr.append(len(indices))
+        data = np.asarray(values, dtype=np.float64)
+        data = (np.log(data) + 1.0) * self.idf_[np.asarray(indices, dtype=np.int64)] if len(data) else data
+        matrix = sparse.csr_matrix(
+            (data, np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
+            shape=(len(docs), len(vocab)),
+        )
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)
+
+
+class PassageClassifier:
     """Multi-label classifier for the codebook's labels (see module docstring).
 
     ``fit(X, Y)``: ``X`` is a sequence of passage texts; ``Y`` an ``(n, 15)``
@@ -101,13 +144,32 @@ class PassageClassifier(BaseEstimator):
         self.encoder = encoder
         self.dense_scale = dense_scale
 
+    # -- scikit-learn estimator protocol (clone, grid search) without importing scikit-learn -------------
+    _PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params: Any) -> PassageClassifier:
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                raise ValueError(f"unknown parameter {name!r} for PassageClassifier")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.get_params().items() if v != type(self)().get_params()[k]}
+        return f"PassageClassifier({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
     # -- features ------------------------------------------------------------------
     def _lemmas(self, X: Sequence[str]) -> list[str]:
         from cdtext.nlp import lemmatize
 
         return [lemmatize(x) for x in X]
 
-    def _new_head(self) -> LogisticRegression:
+    def _new_head(self) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=self.C, class_weight="balanced", solver="liblinear", max_iter=1000)
 
     def _dense(self, X: Sequence[str]) -> np.ndarray:
@@ -142,6 +204,9 @@ class PassageClassifier(BaseEstimator):
             raise ValueError(f"X has {len(X)} texts but Y has {len(Y)} rows")
         H = heads_matrix(Y)
         has_fn = H[:, HEADS.index(ANY)] == 1
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self.vectorizer_ = TfidfVectorizer(
             ngram_range=(1, self.ngram_max),
             min_df=self.min_df,
@@ -186,6 +251,8 @@ class PassageClassifier(BaseEstimator):
         return self
 
     def _oof_scores(self, features: Any, y: np.ndarray, weight: np.ndarray, groups: Any = None) -> np.ndarray:
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
         n_splits = max(2, min(self.cv, int(np.bincount(y).min())))
         if groups is not None:
             n_splits = max(2, min(n_splits, len(set(groups))))

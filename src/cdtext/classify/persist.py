@@ -150,9 +150,7 @@ def _read_arrays(array_path: Path) -> dict[str, np.ndarray]:
 
 def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
     """Load a model after checking its hash against the card and the arrays against the expected layout."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from cdtext.classify.model import HEADS, PassageClassifier
+    from cdtext.classify.model import HEADS, PassageClassifier, TermWeights
 
     array_path, card_path = model_paths(path)
     if not array_path.exists():
@@ -195,15 +193,7 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
     if not shapes_ok:
         raise ModelError(f"refusing to load {array_path}: its arrays do not fit together (coef {coef.shape})")
     if terms:
-        vectorizer = TfidfVectorizer(
-            ngram_range=(1, model.ngram_max),
-            sublinear_tf=True,
-            token_pattern=r"\S+",
-            lowercase=False,
-            dtype=np.float32,
-        )
-        vectorizer.vocabulary_ = {t: i for i, t in enumerate(terms)}
-        vectorizer.idf_ = arrays["idf"].astype(np.float64)
+        vectorizer = TermWeights(terms, arrays["idf"], model.ngram_max)
         model.vectorizer_ = vectorizer
     if encoder is not None:
         model.encoder_ = encoder
