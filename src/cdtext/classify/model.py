@@ -93,10 +93,13 @@ class TermWeights:
         indptr, indices, values = [0], [], []
         for doc in docs:
             tokens = self._TOKEN.findall(doc)
+            grams = tokens
             counts: dict[int, int] = {}
             for n in range(1, n_max + 1):
-                for i in range(len(tokens) - n + 1):
-                    j = vocab.get(tokens[i] if n == 1 else " ".join(tokens[i : i + n]))
+                if n > 1:
+                    grams = [g + " " + t for g, t in zip(grams, tokens[n - 1 :])]
+                for gram in grams:
+                    j = vocab.get(gram)
                     if j is not None:
                         counts[j] = counts.get(j, 0) + 1
             cols = sorted(counts)
