@@ -273,8 +273,13 @@ def profile(
     out = pd.DataFrame(rows)
     floats = out.select_dtypes("float").columns
     out[floats] = out[floats].round(4)
-    if out.empty:
-        return pd.DataFrame(columns=[*cols, "n_documents", "n_passages", "n_diplomacy", "verdict"])
+    if out.empty:  # nothing was read: the same columns, no rows
+        names = [*cols, "n_documents", "n_passages", "n_diplomacy"]
+        for f in FUNCTIONS:
+            names += [f"share_{f}", f"share_{f}_lo", f"share_{f}_hi"]
+        for name in ("diversity", "effective_functions", "theta", "anchoring_rate", "concentration", "coherence"):
+            names += [name, f"{name}_lo", f"{name}_hi"]
+        return pd.DataFrame(columns=[*names, "verdict"])
     return out
 
 

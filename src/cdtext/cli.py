@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +23,35 @@ from cdtext.errors import CdtextError
 from cdtext.labels import FUNCTIONS as FUNCTION_CODES
 
 EXIT_STRICT = 3
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: object) -> str:
+    """``text`` for a terminal: control, bidi and invisible characters as ``\\x..``/``\\u....`` escapes, so a
+    file name cannot set the window title, move the cursor or reverse what follows."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", str(text)
+    )
+
+
+class _FiniteFloat(click.FloatRange):
+    """A float range that also refuses nan and inf (they pass every comparison a range makes)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+def _by_columns(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--by``: comma-separated column names, at least one, none empty."""
+    columns = [c.strip() for c in value.split(",")]
+    if not all(columns):
+        raise click.BadParameter(f"{value!r}: give column names separated by commas, e.g. city or city,year")
+    return ",".join(columns)
 
 
 def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,7 +104,7 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=_FiniteFloat(min=0, min_open=True),
             default=None,
             help="Seconds allowed per file before its worker is stopped [default: 60].",
         ),
@@ -180,7 +211,7 @@ class _Progress:
     def __call__(self, path: str, status: str) -> None:
         self.done += 1
         if self.show:
-            name = path.rsplit("/", 1)[-1][:40]
+            name = printable(path.rsplit("/", 1)[-1])[:40]
             click.echo(f"\r[{self.done}/{self.total}] {status:<10} {name:<40}", err=True, nl=False)
 
     def finish(self) -> None:
@@ -241,11 +272,11 @@ def status(store: str) -> None:
     with Store(store, read_only=True) as db:
         counts = db.status_counts()
         total = sum(counts.values())
-        click.echo(f"{total} document(s) in {store}")
+        click.echo(f"{total} document(s) in {printable(store)}")
         for name, n in counts.items():
             click.echo(f"  {name:<18} {n}")
         for st, path, reason in db.problem_documents():
-            click.echo(f"{st}: {path}: {reason}")
+            click.echo(f"{st}: {printable(path)}: {printable(reason)}")
         click.echo(f"{db.passage_count()} passage(s)")
 
 
@@ -393,7 +424,7 @@ def train(
     show_default=True,
     help="mixed: 40% random, 40% near the model's thresholds, 20% likely positives spread over the functions.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the draw.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed of the draw.")
 @click.option(
     "--exclude",
     multiple=True,
@@ -649,7 +680,8 @@ def classify(
     INPUT is a store (.duckdb: its passages are classified into its
     predictions table), a table file (.csv, .jsonl, .parquet with a 'text'
     column and optional 'id'), or documents and folders, which are ingested
-    into --store (a temporary one when not given) on the way. Rows go to --out.
+    into --store on the way (without --store, into a temporary store that is
+    removed afterwards). Rows go to --out.
     """
     from cdtext.classify.batch import classify_inputs
     from cdtext.export import write_table
@@ -657,10 +689,9 @@ def classify(
     done = classify_inputs(
         inputs, model=model, store=store, explain=explain, config=make_config(jobs, None, None, None)
     )
-    if done.store is not None:
-        click.echo(
-            f"classified {done.n} passage(s) with {done.model_name} -> {done.store} (table predictions)", err=True
-        )
+    if done.n:
+        where = f" -> {done.store} (table predictions)" if done.store else ""
+        click.echo(f"classified {done.n} passage(s) with {done.model_name}{where}", err=True)
     write_table(done.rows, out, fmt)
 
 
@@ -671,6 +702,7 @@ def by_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         default="city",
         show_default=True,
         metavar="COLUMNS",
+        callback=_by_columns,
         help="Comma-separated document columns that define a unit: city, year, doc_type, country or any "
         "--meta column, e.g. city,year.",
     )(fn)
@@ -685,17 +717,19 @@ def profile_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Bootstrap replicates for the 95% intervals (0: none).",
         ),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap."),
+        click.option(
+            "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed of the bootstrap."
+        ),
         click.option(
             "--min-diplomacy",
-            type=click.FloatRange(min=0),
+            type=_FiniteFloat(min=0),
             default=30.0,
             show_default=True,
             help="Fewer expected diplomacy passages than this make a unit indeterminate.",
         ),
         click.option(
             "--min-coherence",
-            type=click.FloatRange(0, 1),
+            type=_FiniteFloat(0, 1),
             default=0.5,
             show_default=True,
             help="Coherence a policy-driven unit needs.",
@@ -780,6 +814,8 @@ def profile(
             ]
         ]
         text = show.to_string(index=False, float_format=lambda v: f"{v:.2f}")
+        if show.empty:
+            text = "no units: no document of the store yielded passages (see cdtext status)"
         if out == "-":
             click.echo(text)
         else:

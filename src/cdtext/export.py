@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -27,11 +28,27 @@ FORMATS = ("csv", "jsonl", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+#: direction overrides, embeddings and isolates: in a cell they reverse how the text after them is shown
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_LINE_START = re.compile(r"([\r\n])(?=[=+\-@\t\r])")
+
+
 def neutralise_cell(value: Any) -> Any:
-    """Prefix a string a spreadsheet would treat as a formula with ``'``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Prefix with ``'`` a string a spreadsheet would treat as a formula, at its start and after every line break.
+
+    A spreadsheet may start a new row at a bare CR (or LF) inside a cell, so what follows a line break must be
+    as harmless as the start of the cell; a lone CR is written as LF so that the cell is quoted. Bidi override,
+    embedding and isolate controls are dropped.
+    """
+    if not isinstance(value, str):
+        return value
+    value = _BIDI.sub("", value)
+    if "\r" in value or "\n" in value:
+        # a lone CR becomes LF: CSV writers quote a cell for LF but not for a bare CR
+        value = _LONE_CR.sub("\n", value)
+        value = _LINE_START.sub(lambda m: m.group(1) + "'", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _listish_to_text(value: Any) -> Any:
@@ -45,9 +62,9 @@ def _listish_to_text(value: Any) -> Any:
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with lists joined by ``;`` and formula-like strings neutralised."""
     import pandas as pd
 
-    """A copy of ``df`` with lists joined by ``;`` and formula-like strings neutralised."""
     out = df.copy()
     for col in out.columns:
         if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):

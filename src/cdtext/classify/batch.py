@@ -93,7 +93,9 @@ def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFr
 
 @dataclass(frozen=True)
 class Classified:
-    """What :func:`classify_inputs` did: the rows, and for documents or a store, where the predictions went."""
+    """What :func:`classify_inputs` did: the rows, how many passages went through a store, and which store
+    keeps the predictions (None for table files, and for documents classified without ``store``: their
+    temporary store is removed)."""
 
     rows: pd.DataFrame
     model_name: str
@@ -129,17 +131,19 @@ def classify_inputs(
 
         frame = pd.concat([read_table(p) for p in paths], ignore_index=True)
         return Classified(clf.predict(frame, explain=explain), clf.name)
-    if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
-        target = paths[0]
-    else:
-        from cdtext.ingestion.driver import ingest
+    with tempfile.TemporaryDirectory(prefix="cdtext-") as scratch:  # removed on return, even on errors
+        if len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES:
+            target = paths[0]
+        else:
+            from cdtext.ingestion.driver import ingest
 
-        target = Path(store) if store else Path(tempfile.mkdtemp(prefix="cdtext-")) / "classify.duckdb"
-        ingest(paths, target, config=config)
-    n = classify_store(target, clf)
-    rows = read_predictions(target).rename(columns={"passage_id": "id"})
+            target = Path(store) if store else Path(scratch) / "classify.duckdb"
+            ingest(paths, target, config=config)
+        n = classify_store(target, clf)
+        rows = read_predictions(target).rename(columns={"passage_id": "id"})
     first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
     rows = rows[first + list(PROVENANCE)]
     if explain:
         rows["explanation"] = clf.explain_rows(rows)
-    return Classified(rows, clf.name, n, target)
+    kept = target if (store or len(paths) == 1 and paths[0].suffix.lower() in STORE_SUFFIXES) else None
+    return Classified(rows, clf.name, n, kept)

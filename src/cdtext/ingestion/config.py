@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -49,8 +50,8 @@ class IngestConfig:
     def __post_init__(self) -> None:
         if self.jobs < 0:
             raise ConfigError(f"jobs must be 0 (all cores) or a positive number, not {self.jobs}")
-        if self.timeout <= 0:
-            raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}")
+        if not math.isfinite(self.timeout) or self.timeout <= 0:
+            raise ConfigError(f"timeout must be a finite, positive number of seconds, not {self.timeout}")
         if self.memory_limit < 256 * MIB:
             raise ConfigError(
                 f"memory limit must be at least 256 MiB (the worker itself needs about "
@@ -70,8 +71,10 @@ class IngestConfig:
 
     @property
     def n_jobs(self) -> int:
-        """Worker count with ``0`` resolved to the number of cores."""
-        return self.jobs or (os.cpu_count() or 1)
+        """Worker count: ``0`` means the number of cores; never more than four per core, nor more than the
+        available memory holds at 256 MiB a worker (``--jobs 1000`` must not start a thousand processes)."""
+        cores = os.cpu_count() or 1
+        return max(1, min(self.jobs or cores, 4 * cores, _available_memory() // (256 * MIB)))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,3 +103,18 @@ class IngestConfig:
 
 
 PDF_ENGINES = ("pdfplumber", "pdfium")
+
+
+def _available_memory() -> int:
+    """Bytes of memory available now (Linux ``MemAvailable``; elsewhere physical memory), or a large number."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 40

@@ -83,8 +83,8 @@ class WorkerPool:
         self._slots: list[_Slot] = []
         self._retired: list[subprocess.Popen] = []  # finished workers not yet reaped
         self.peak_worker_rss = 0
-        if warm:  # start the workers now: they import their libraries while the caller gets ready
-            self._slots = [self._start() for _ in range(self.jobs)]
+        if warm:  # start workers now (one per core at most): they import their libraries while the caller gets ready
+            self._slots = [self._start() for _ in range(min(self.jobs, os.cpu_count() or 1))]
 
     def _start(self) -> _Slot:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ from cdtext import __version__
 from cdtext.aggregate import VerdictRule, compare, evidence, profile
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
 from cdtext.report import charts
+
+#: direction overrides, embeddings and isolates: in a passage they would reverse how the rest is shown
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -151,7 +155,7 @@ def render_report(
             rows = group[group.function == f]
             passages = [
                 {
-                    "text": r.text,
+                    "text": _BIDI.sub("", str(r.text)),
                     "probability": float(r.probability),
                     "file": Path(str(r.path)).name,
                     "href": _href(str(r.path), r.page),

@@ -1,0 +1,86 @@
+"""Hostile input, round 2: values, outputs and names that used to end in a traceback or a trap."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLES
+
+from cdtext.cli import main
+from cdtext.export import write_table
+from cdtext.ingestion.config import IngestConfig
+
+
+def cli(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_timeout_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    result = cli("ingest", str(SAMPLES), "--store", str(tmp_path / "s.duckdb"), f"--timeout={value}")
+    assert result.exit_code == 2 and ("finite" in result.output or "range" in result.output)
+    with pytest.raises(Exception, match="finite"):
+        IngestConfig(timeout=float(value))
+
+
+def test_a_thousand_jobs_are_capped() -> None:
+    assert IngestConfig(jobs=1000).n_jobs <= 4 * (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("args", [["--by", ""], ["--by", ","], ["--by", "city,"], ["--seed", "-1"]])
+def test_bad_profile_values_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    for command in ("profile", "report"):
+        result = cli(command, "--store", str(tmp_path / "none.duckdb"), *args)
+        assert result.exit_code == 2, (command, args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_csv_cells_cannot_smuggle_formulas_or_reversed_text(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"text": ["a\r=HYPERLINK(1)", "b\n@SUM(1)", "c\r\n-2+3", "d\u202eevil", "=1+1"]})
+    write_table(frame, tmp_path / "t.csv")
+    raw = (tmp_path / "t.csv").read_bytes()
+    assert b"\r=" not in raw and b"\n=" not in raw and b"\n@" not in raw
+    back = pd.read_csv(tmp_path / "t.csv", keep_default_na=False)
+    assert list(back.text) == ["a\n'=HYPERLINK(1)", "b\n'@SUM(1)", "c\r\n'-2+3", "devil", "'=1+1"]
+
+
+def test_status_escapes_control_characters_in_file_names(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "title\x1b]0;pwned\x07.txt").write_text("")  # empty: listed with its reason by status
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0
+    out = cli("status", "--store", str(store)).output
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b]0;pwned\\x07" in out
+
+
+def test_classify_without_a_store_leaves_no_temporary_store(tmp_path: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    out = tmp_path / "o.csv"
+    cmd = [sys.executable, "-m", "cdtext", "classify", str(SAMPLES), "--model", "fast", "--out", str(out)]
+    subprocess.run(cmd, check=True, env=env, capture_output=True, timeout=300)
+    assert len(pd.read_csv(out)) > 20
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_corpus_without_text_still_gets_a_report_and_a_run_card(tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    (folder / "blank.html").write_text("<html><body>   </body></html>")
+    out = tmp_path / "out"
+    result = cli("run", str(folder), "--out", str(out), "--replicates", "10")
+    assert result.exit_code == 0, result.output
+    assert "None of the 2 documents yielded text" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "run.json").exists() and pd.read_csv(out / "profiles.csv").empty
+    shown = cli("profile", "--store", str(out / "cdtext.duckdb"), "--format", "table")
+    assert shown.exit_code == 0 and "no units" in shown.output
+    assert cli("report", "--store", str(out / "cdtext.duckdb"), "--out", str(tmp_path / "r.html")).exit_code == 0
