@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
+import cdtext
 from cdtext.cli import main
 from cdtext.export import write_table
 from cdtext.ingestion.config import IngestConfig
@@ -84,3 +85,85 @@ def test_a_corpus_without_text_still_gets_a_report_and_a_run_card(tmp_path: Path
     shown = cli("profile", "--store", str(out / "cdtext.duckdb"), "--format", "table")
     assert shown.exit_code == 0 and "no units" in shown.output
     assert cli("report", "--store", str(out / "cdtext.duckdb"), "--out", str(tmp_path / "r.html")).exit_code == 0
+
+
+def _zoo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder of file-system oddities, and the status each entry must get."""
+    import socket
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("Passwords and other private notes that must not be read. " * 5)
+    (outside / "dir").mkdir()
+    (outside / "dir" / "leak.txt").write_text("A file in a folder outside the inputs, reached by a link. " * 5)
+    zoo = tmp_path / "zoo"
+    (zoo / "sub").mkdir(parents=True)
+    body = "The mayor received the ambassador of Kenya to discuss a sister city agreement on trade. " * 3
+    (zoo / "good.txt").write_text(body)
+    (zoo / "sub" / "inner.txt").write_text(body + " Inner.")
+    os.mkfifo(zoo / "pipe")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(zoo / "sock"))
+    sock.close()
+    os.symlink("/dev/zero", zoo / "zero.txt")
+    os.symlink(outside / "secret.txt", zoo / "passwd.txt")
+    os.symlink(outside / "dir", zoo / "linkdir")
+    os.symlink(zoo / "good.txt", zoo / "inside-link.txt")
+    os.symlink(zoo / "sub", zoo / "sub-link")  # the same folder again: walked once
+    os.symlink(zoo / "nowhere", zoo / "broken.txt")
+    os.symlink(zoo / "loop-b", zoo / "loop-a")
+    os.symlink(zoo / "loop-a", zoo / "loop-b")
+    latin = os.fsdecode(b"b-latin1-\xe9t\xe9-\xff.txt")
+    (zoo / latin).write_text(body + " Latin.")
+    expected = {
+        "good.txt": "ok",
+        "inner.txt": "ok",
+        "pipe": "skipped",
+        "sock": "skipped",
+        "zero.txt": "skipped",
+        "passwd.txt": "skipped",
+        "linkdir": "skipped",
+        "inside-link.txt": "duplicate",
+        "broken.txt": "skipped",
+        "loop-a": "skipped",
+        "loop-b": "skipped",
+        "b-latin1-\\xe9t\\xe9-\\xff.txt": "ok",
+    }
+    return zoo, expected
+
+
+def test_file_system_zoo_every_entry_once_and_nothing_outside_is_read(tmp_path: Path) -> None:
+    zoo, expected = _zoo(tmp_path)
+    store = tmp_path / "s.duckdb"
+    result = cli("ingest", str(zoo), "--store", str(store), "--timeout", "20", "-q")
+    assert result.exit_code == 0, result.output
+    docs = cdtext.read_documents(store)
+    got = {Path(p).name: s for p, s in zip(docs.path, docs.status)}
+    assert got == expected
+    assert len(docs) == len(set(docs.path))  # every entry exactly once
+    text = " ".join(cdtext.read_passages(store).text)
+    assert "Passwords" not in text and "outside the inputs, reached" not in text
+    reasons = dict(zip(docs.path.map(lambda p: Path(p).name), docs.reason))
+    assert "FIFO" in reasons["pipe"] and "outside the inputs" in reasons["passwd.txt"] and "loop" in reasons["loop-a"]
+    again = cli("ingest", str(zoo), "--store", str(store), "-q")  # a second run: the same rows, no crash
+    assert again.exit_code == 0 and len(cdtext.read_documents(store)) == len(expected)
+
+
+def test_follow_symlinks_reads_links_out_of_the_inputs(tmp_path: Path) -> None:
+    zoo, _ = _zoo(tmp_path)
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(zoo), "--store", str(store), "--follow-symlinks", "-q").exit_code == 0
+    docs = cdtext.read_documents(store)
+    got = {Path(p).name: s for p, s in zip(docs.path, docs.status)}
+    assert got["passwd.txt"] == "ok" and got["pipe"] == "skipped" and got["zero.txt"] == "skipped"
+
+
+def test_symlink_loop_with_meta(tmp_path: Path) -> None:
+    zoo, expected = _zoo(tmp_path)
+    meta = tmp_path / "meta.csv"
+    meta.write_text("file,city\ngood.txt,Nairobi\n")
+    store = tmp_path / "s.duckdb"
+    result = cli("ingest", str(zoo), "--store", str(store), "--meta", str(meta), "-q")
+    assert result.exit_code == 0, result.output
+    docs = cdtext.read_documents(store)
+    assert len(docs) == len(expected) and "Nairobi" in set(docs.city)

@@ -163,6 +163,12 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
             "without it a LocalCluster is started).",
         ),
+        click.option(
+            "--follow-symlinks",
+            is_flag=True,
+            help="Also read files that symbolic links point to outside the input folders (otherwise they are "
+            "recorded as skipped, with the reason).",
+        ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]
     for option in reversed(options):
@@ -178,6 +184,7 @@ def make_config(
     pdf_engine: str | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    follow_symlinks: bool = False,
     max_size_mib: int | None = None,
     max_chars: int | None = None,
     max_passages: int | None = None,
@@ -193,6 +200,7 @@ def make_config(
         pdf_engine=pdf_engine,
         engine=engine,
         scheduler=scheduler,
+        follow_symlinks=follow_symlinks or None,
         max_bytes=max_size_mib * MIB if max_size_mib else None,
         max_chars=max_chars,
         max_passages=max_passages,
@@ -250,10 +258,10 @@ def ingest(
     unchanged files are skipped on later runs.
     """
     from cdtext.ingestion.driver import ingest as run_ingest
-    from cdtext.ingestion.driver import iter_files
+    from cdtext.ingestion.walk import iter_files
 
     config = make_config(**options)
-    progress = _Progress(sum(1 for _ in iter_files(paths)), quiet)
+    progress = _Progress(sum(1 for _ in iter_files(paths, follow_links=config.follow_symlinks)), quiet)
     summary = run_ingest(paths, store, meta=meta, config=config, force=force, progress=progress)
     progress.finish()
     if not quiet:

@@ -50,13 +50,15 @@ def _stat(path: str | Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _inventory(inputs: list[str | Path], out: Path, meta: str | Path | None, model: str | Path | None) -> dict:
+def _inventory(
+    inputs: list[str | Path], out: Path, meta: str | Path | None, model: str | Path | None, follow_links: bool = False
+) -> dict:
     """Sizes and modification times of everything a run reads: inputs, the --meta CSV, the model's files, the store.
 
     A repeat run whose inventory, settings and title equal the previous run's keeps its outputs without opening the
     store or importing the analysis libraries (any difference takes the full path, which compares content hashes).
     """
-    from cdtext.ingestion.driver import iter_files
+    from cdtext.ingestion.walk import walk
 
     def model_paths(path: Path) -> tuple[Path, ...]:  # as cdtext.classify.persist names them, without its numpy
         stem = path.name.removesuffix(".card.json").removesuffix(".npz")
@@ -69,7 +71,7 @@ def _inventory(inputs: list[str | Path], out: Path, meta: str | Path | None, mod
     else:
         model_files = model_paths(Path(model))
     return {
-        "files": [[os.path.abspath(p), _stat(p)] for p in iter_files(inputs)],
+        "files": [[e.key, _stat(e.path)] for e in walk(inputs, follow_links=follow_links)],
         "meta": [os.path.abspath(meta), _stat(meta)] if meta else None,
         "model": [str(model) if model is not None else None, *([str(f), _stat(f)] for f in model_files)],
         "store": _stat(out / "cdtext.duckdb"),
@@ -137,7 +139,7 @@ def run(
         and previous.get("title", title) == title
         and all((out / name).exists() for name in OUTPUTS)
     ):
-        inventory = _inventory(inputs, out, meta, model)
+        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks)
         if previous.get("inventory") == json.loads(json.dumps(inventory)):
             # the quick path: same files (size and mtime), same model files, store untouched since the last run
             say(f"ingest: {len(inventory['files'])} file(s), {len(inventory['files'])} unchanged (size and time)")
@@ -184,7 +186,8 @@ def run(
         and all((out / name).exists() for name in OUTPUTS)
     ):
         # nothing new: the outputs of the previous run stand; only the run card records this run
-        return _keep_previous(previous, out, summary.unchanged, say, _inventory(inputs, out, meta, model))
+        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks)
+        return _keep_previous(previous, out, summary.unchanged, say, inventory)
 
     t = time.perf_counter()
     with Store(store, read_only=True) as db:
@@ -242,7 +245,7 @@ def run(
         },
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": inputs_now,
-        "inventory": _inventory(inputs, out, meta, model),
+        "inventory": _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks),
     }
     with atomic_path(out / "run.json", "w") as fh:
         json.dump(card, fh, indent=2, ensure_ascii=False)

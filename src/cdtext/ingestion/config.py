@@ -46,6 +46,8 @@ class IngestConfig:
     engine: str = "local"
     #: address of a running Dask scheduler (``engine="dask"``); none starts a LocalCluster
     scheduler: str | None = None
+    #: read files that symbolic links point to outside the input folders (off: they are recorded as skipped)
+    follow_symlinks: bool = False
 
     def __post_init__(self) -> None:
         if self.jobs < 0:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -13,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cdtext.errors import CdtextError
 from cdtext.hashing import file_sha256
 from cdtext.ingestion.config import IngestConfig
 from cdtext.ingestion.meta import DocMeta, MetaTable, country_of_city, place_fields
+from cdtext.ingestion.walk import iter_files, walk  # noqa: F401 - iter_files is re-exported
 from cdtext.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,20 +47,8 @@ class IngestSummary:
         return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files named directly, and files under folders (recursively, sorted, hidden ones skipped)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(root) / name
-        elif path.exists() or path.is_symlink():
-            yield path
-        else:
-            raise CdtextError(f"no such file or folder: {raw}")
+def _path_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
@@ -206,22 +193,31 @@ def ingest(
             inputs = list(paths)
             # overlapping inputs (a folder and a file in it) name a file twice; one folder never does
             seen: set[str] | None = set() if len(inputs) > 1 else None
-            for path in iter_files(inputs):
-                key = str(path.absolute())
+            for entry in walk(inputs, follow_links=cfg.follow_symlinks):
+                path, key = entry.path, entry.key
                 if seen is not None:
                     if key in seen:
                         continue
                     seen.add(key)
                 summary.total += 1
+                if entry.skip:  # never opened: a special file, a link out of the inputs, a loop ...
+                    record({"path": key, "doc_id": _path_key(key), "sha256": "", "status": "skipped",
+                            "reason": entry.skip, "passages": []})  # fmt: skip
+                    continue
                 given = table.lookup(path) if table is not None else None
                 try:
-                    sha = file_sha256(path)
                     size = path.stat().st_size
+                    if size > cfg.max_bytes:  # not even hashed: the parent reads nothing without a cap
+                        reason = f"{size:,} bytes is over the limit of {cfg.max_bytes:,} (max_bytes)"
+                        record({"path": key, "doc_id": _path_key(key), "sha256": "", "status": "too_large",
+                                "size_bytes": size, "passages": [], "reason": reason})  # fmt: skip
+                        continue
+                    sha = file_sha256(path)
                 except OSError as exc:
                     record(
                         {
                             "path": key,
-                            "doc_id": hashlib.sha256(key.encode()).hexdigest()[:16],
+                            "doc_id": _path_key(key),
                             "sha256": "",
                             "status": "error",
                             "reason": f"cannot read the file: {exc.strerror or exc}",

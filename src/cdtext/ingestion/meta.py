@@ -179,7 +179,11 @@ class MetaTable:
 
     def lookup(self, doc_path: str | Path) -> DocMeta | None:
         p = Path(doc_path)
-        candidates = [str(doc_path), p.as_posix(), str(p.resolve()), p.name, p.stem]
+        try:
+            resolved = str(p.resolve())
+        except (OSError, RuntimeError):  # a link loop: match on the other forms
+            resolved = str(p.absolute())
+        candidates = [str(doc_path), p.as_posix(), resolved, p.name, p.stem]
         row = next((self._rows[c.lower()] for c in candidates if c.lower() in self._rows), None)
         if row is None:
             return None
