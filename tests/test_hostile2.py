@@ -167,3 +167,51 @@ def test_symlink_loop_with_meta(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     docs = cdtext.read_documents(store)
     assert len(docs) == len(expected) and "Nairobi" in set(docs.city)
+
+
+def _workers_of(parent: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"cdtext.ingestion.worker" in cmdline and f"CDTEXT_PARENT_PID={parent}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_stopping_the_parent_stops_its_workers(tmp_path: Path, how: str) -> None:
+    import signal
+    import time
+
+    from helpers.synth import flow_report, write_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    blocks = [("paragraph", "A long report paragraph about international partnerships and trade. " * 6)] * 3000
+    for i in range(2):
+        write_pdf(folder / f"big{i}.pdf", flow_report(blocks, columns=2))
+    store = tmp_path / "s.duckdb"
+    cmd = [sys.executable, "-m", "cdtext", "ingest", str(folder), "--store", str(store), "--jobs", "2", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _workers_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # the workers are busy with the PDFs now
+    assert _workers_of(proc.pid), "no worker started"
+    proc.send_signal(getattr(signal, how))
+    _, err = proc.communicate(timeout=60)
+    if how == "SIGTERM":
+        assert proc.returncode == 143, err
+        assert "Traceback" not in err and err.count("\n") == 1 and "run the same command again" in err
+    for _ in range(50):
+        if not _workers_of(proc.pid):
+            break
+        time.sleep(0.2)
+    assert not _workers_of(proc.pid), "workers outlived their parent"

@@ -63,8 +63,25 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except CdtextError as exc:
             raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt as exc:
+            _interrupted(exc)
+        except RuntimeError as exc:  # DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted")
+            if "interrupted" not in str(exc).lower():
+                raise
+            _interrupted(KeyboardInterrupt())
 
     return wrapper
+
+
+def _interrupted(exc: BaseException) -> None:
+    """One line on an interrupt: the workers are stopped, what was committed stays; then exit 130 / 143."""
+    terminated = type(exc).__name__ == "Terminated"
+    click.echo(
+        f"Error: {'terminated (SIGTERM)' if terminated else 'interrupted'}; finished files and passages are kept "
+        "in the store - run the same command again to continue.",
+        err=True,
+    )
+    sys.exit(143 if terminated else 130)
 
 
 def store_option(required: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -239,6 +256,23 @@ def main(verbose: int) -> None:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    _stop_on_sigterm()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd, Slurm, ``docker stop``), turned into an interrupt so clean-up runs."""
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave its handling alone
+        pass
 
 
 @main.command()

@@ -88,6 +88,7 @@ class WorkerPool:
 
     def _start(self) -> _Slot:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env["CDTEXT_PARENT_PID"] = str(os.getpid())  # the worker exits if this process is gone
         env.pop("CMAP_PATH", None)  # pdfminer must load CMaps only from its own package
         quiet = log.isEnabledFor(logging.DEBUG) is False
         proc = subprocess.Popen(

@@ -147,6 +147,23 @@ def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) 
         return _failure("error", f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when its parent dies (even by SIGKILL), and exit on a missed deadline."""
+    import signal
+
+    signal.signal(signal.SIGALRM, lambda *_: os._exit(124))
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the deadline above still holds
+        pass
+    parent = os.environ.get("CDTEXT_PARENT_PID")
+    if parent and os.getppid() != int(parent):  # the parent died before the request: do not linger
+        os._exit(0)
+
+
 def _prewarm() -> None:
     """Import the readers' libraries now, while the parent is still starting up, not on the first file."""
     import importlib
@@ -180,6 +197,7 @@ def main() -> None:
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _die_with_parent()
     memory_limit = int(sys.argv[1]) if len(sys.argv) > 1 else 2 * 1024**3
     limit_memory(memory_limit)
     harden_pdfminer()
@@ -197,7 +215,11 @@ def main() -> None:
             config = IngestConfig.resolve(message[1])
             continue
         path, doc_id = message
-        out.write(process_file(path, doc_id, config).to_wire() + "\n")
+        # our own deadline, past the parent's: a worker whose parent cannot stop it stops itself
+        signal.setitimer(signal.ITIMER_REAL, config.timeout * 1.5 + 5)
+        result = process_file(path, doc_id, config)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        out.write(result.to_wire() + "\n")
         out.flush()
 
 
