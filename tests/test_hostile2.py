@@ -215,3 +215,52 @@ def test_stopping_the_parent_stops_its_workers(tmp_path: Path, how: str) -> None
             break
         time.sleep(0.2)
     assert not _workers_of(proc.pid), "workers outlived their parent"
+
+
+def test_stores_that_are_not_cdtext_stores_or_are_damaged(tmp_path: Path) -> None:
+    import duckdb
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE documents (id INTEGER, name VARCHAR)")
+    for args in (["status", "--store", str(other)], ["ingest", str(SAMPLES), "--store", str(other), "-q"]):
+        result = cli(*args)
+        assert result.exit_code == 1 and "is not a cdtext store" in result.output and "Traceback" not in result.output
+    (tmp_path / "zero.duckdb").write_bytes(b"")
+    assert "cannot open store" in cli("status", "--store", str(tmp_path / "zero.duckdb")).output
+
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(SAMPLES), "--store", str(store), "-q").exit_code == 0
+    data = bytearray(store.read_bytes())
+    for offset in range(len(data) // 3, len(data) - 8192, 8192):
+        data[offset : offset + 512] = os.urandom(512)
+    store.write_bytes(bytes(data))
+    result = cli("export", "--store", str(store), "--table", "passages", "--out", str(tmp_path / "p.csv"))
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_output_paths_that_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = cli("run", str(SAMPLES), "--out", str(blocker / "out"), "-q")
+    assert result.exit_code == 1 and result.output.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_a_copy_of_a_file_kept_with_a_warning_status_is_a_duplicate(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    script = "<script>" + "var x = 1;" * 30000 + "</script>"
+    text = "<p>The mayor met the ambassador of Kenya at city hall today.</p>"
+    noisy = f"<html><head>{script}</head><body>{text}</body></html>"
+    (folder / "noisy.html").write_text(noisy)
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0
+    first = cdtext.read_documents(store)
+    assert first.status.tolist() == ["empty"] and first.n_passages.tolist() == [1]
+    (folder / "noisy-copy.html").write_text(noisy)
+    result = cli("ingest", str(folder), "--store", str(store), "-q")
+    assert result.exit_code == 0, result.output
+    got = dict(zip(cdtext.read_documents(store).path.map(lambda p: Path(p).name), cdtext.read_documents(store).status))
+    assert got == {"noisy.html": "empty", "noisy-copy.html": "duplicate"}
+    assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0

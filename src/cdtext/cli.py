@@ -69,8 +69,30 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
             if "interrupted" not in str(exc).lower():
                 raise
             _interrupted(KeyboardInterrupt())
+        except OSError as exc:  # an output folder that is read-only, a path under a file, a full disk ...
+            where = f": {printable(exc.filename)}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from exc
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+                raise
+            raise click.ClickException(_store_problem(exc)) from exc
 
     return wrapper
+
+
+def _store_problem(exc: Exception) -> str:
+    """One line for a DuckDB error: the real cause (a full disk hides behind a failed rollback) and what to do."""
+    text = " ".join(str(exc).split())
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and "no space left" in str(cause).lower():
+        text = "no space left on the device"
+    elif "no space left" in text.lower():
+        text = "no space left on the device"
+    if "corrupt" in text.lower() or "checksum" in text.lower():
+        advice = "the store is damaged: move it away and run the command again to rebuild it from the inputs"
+    else:
+        advice = "finished work is kept: fix the cause (space, permissions) and run the command again"
+    return f"the store could not be read or written ({type(exc).__name__}: {text[:300]}); {advice}"
 
 
 def _interrupted(exc: BaseException) -> None:

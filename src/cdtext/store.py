@@ -128,10 +128,28 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.read_only = read_only
         self._con = self._connect()
+        self._check_schema()
         if not read_only:
             self._con.execute(SCHEMA)
             for table, column, kind in MIGRATIONS:  # stores made by older versions gain new columns
                 self._con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+    #: columns every version of the store has had; a file without them is not a cdtext store
+    _CORE = {"documents": {"path", "doc_id", "sha256", "status"}, "passages": {"passage_id", "doc_id", "text"}}
+
+    def _check_schema(self) -> None:
+        """Refuse a DuckDB file made by another tool (or emptied) before anything is read or written."""
+        rows = self._con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = 'store'"
+        ).fetchall()
+        columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            columns.setdefault(table, set()).add(column)
+        problems = [t for t, need in self._CORE.items() if t in columns and not need <= columns[t]]
+        if problems or (columns and "documents" not in columns) or (self.read_only and not columns):
+            self._con.close()
+            what = f"its {', '.join(problems)} table has other columns" if problems else "it has no cdtext tables"
+            raise StoreError(f"{self.path} is not a cdtext store ({what}); give another --store path")
 
     def _connect(self) -> Any:
         import duckdb
@@ -189,9 +207,10 @@ class Store:
         return {p: (h, s) for p, h, s in self._con.execute("SELECT path, sha256, status FROM documents").fetchall()}
 
     def ok_paths_by_hash(self) -> dict[str, str]:
-        """``sha256 -> path`` of documents read successfully (to spot duplicate files)."""
+        """``sha256 -> path`` of documents whose passages are stored (to spot duplicate files): read as ``ok``,
+        or kept with a warning status (a large file that yielded little text keeps what it yielded)."""
         rows = self._con.execute(
-            "SELECT sha256, min(path) FROM documents WHERE status = 'ok' GROUP BY sha256"
+            "SELECT sha256, min(path) FROM documents WHERE status = 'ok' OR n_passages > 0 GROUP BY sha256"
         ).fetchall()
         return dict(rows)
 
