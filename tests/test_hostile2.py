@@ -264,3 +264,48 @@ def test_a_copy_of_a_file_kept_with_a_warning_status_is_a_duplicate(tmp_path: Pa
     got = dict(zip(cdtext.read_documents(store).path.map(lambda p: Path(p).name), cdtext.read_documents(store).status))
     assert got == {"noisy.html": "empty", "noisy-copy.html": "duplicate"}
     assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0
+
+
+def test_transient_failures_are_retried_on_the_next_run(tmp_path: Path) -> None:
+    from helpers.synth import flow_report, write_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    blocks = [("paragraph", "A long report paragraph about international partnerships and trade. " * 6)] * 60
+    write_pdf(folder / "report.pdf", flow_report(blocks, columns=2))
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(folder), "--store", str(store), "--timeout", "0.01", "-q").exit_code == 0
+    assert cdtext.read_documents(store).status.tolist() == ["timeout"]
+    again = cli("ingest", str(folder), "--store", str(store), "--timeout", "120")
+    assert again.exit_code == 0 and "0 unchanged, 1 ok" in again.output, again.output
+    assert cdtext.read_documents(store).status.tolist() == ["ok"]
+
+
+def test_a_duplicate_whose_original_changed_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = "The mayor received the ambassador of Kenya to discuss a sister city agreement on trade. " * 3
+    (folder / "a.txt").write_text(body)
+    (folder / "b.txt").write_text(body)
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0
+    (folder / "a.txt").write_text(body + " An edit that makes a differ from b.")
+    assert cli("ingest", str(folder), "--store", str(store), "-q").exit_code == 0
+    docs = cdtext.read_documents(store)
+    assert dict(zip(docs.path.map(lambda p: Path(p).name), docs.status)) == {"a.txt": "ok", "b.txt": "ok"}
+    assert len(cdtext.read_passages(store)) == int(docs.n_passages.sum()) >= 2
+
+
+def test_profile_by_any_meta_column(tmp_path: Path) -> None:
+    meta = tmp_path / "meta.csv"
+    names = sorted(p.name for p in SAMPLES.iterdir())
+    rows = [f"{n},{'north' if i % 2 else 'south'}" for i, n in enumerate(names)]
+    meta.write_text("file,region\n" + "\n".join(rows) + "\n")
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(SAMPLES), "--store", str(store), "--meta", str(meta), "-q").exit_code == 0
+    out = tmp_path / "p.csv"
+    result = cli(
+        "profile", "--store", str(store), "--by", "region", "--model", "fast", "--replicates", "0", "--out", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(pd.read_csv(out).region) == ["north", "south"]

@@ -204,10 +204,31 @@ def _bootstrap(
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
+def _with_extra(documents: pd.DataFrame, by: Sequence[str] | str | None) -> pd.DataFrame:
+    """``documents`` with the ``--meta`` columns that ``by`` names taken out of the ``extra`` JSON column."""
+    if by is None or "extra" not in documents.columns:
+        return documents
+    wanted = [c.strip() for c in (by.split(",") if isinstance(by, str) else by) if c.strip()]
+    wanted = [c for c in wanted if c not in documents.columns]
+    if not wanted:
+        return documents
+    import json
+
+    extras = [json.loads(e) if isinstance(e, str) and e else {} for e in documents["extra"]]
+    out = documents.copy()
+    for c in wanted:
+        values = [e.get(c) for e in extras]
+        if any(v is not None for v in values):
+            out[c] = values
+    return out
+
+
 def _check_by(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[str]:
     if by is None:
         return ["city"]
     cols = [c.strip() for c in (by.split(",") if isinstance(by, str) else by) if c.strip()]
+    if not cols:
+        raise ConfigError("--by needs at least one column name, e.g. city or city,year")
     missing = [c for c in cols if c not in documents.columns]
     if missing:
         raise ConfigError(
@@ -242,6 +263,7 @@ def profile(
     documents table (or any frame with ``doc_id`` and the grouping columns).
     """
     rule = VerdictRule.resolve(rule)
+    documents = _with_extra(documents, by)
     cols = _check_by(by, documents)
     data = join_predictions(predictions, documents)
     for c in cols:
@@ -305,6 +327,7 @@ def evidence(
     predictions: pd.DataFrame, documents: pd.DataFrame, by: Sequence[str] | str | None = None, k: int = 3
 ) -> pd.DataFrame:
     """For each unit and function, the ``k`` passages with the highest probability, with their source."""
+    documents = _with_extra(documents, by)
     cols = _check_by(by, documents)
     data = join_predictions(predictions, documents)
     for c in cols:

@@ -202,9 +202,10 @@ class Store:
         ).fetchone()
         return bool(rows and rows[0])
 
-    def known_files(self) -> dict[str, tuple[str, str]]:
-        """``path -> (sha256, status)`` for every document in the store."""
-        return {p: (h, s) for p, h, s in self._con.execute("SELECT path, sha256, status FROM documents").fetchall()}
+    def known_files(self) -> dict[str, tuple[str, str, str]]:
+        """``path -> (sha256, status, reason)`` for every document in the store."""
+        rows = self._con.execute("SELECT path, sha256, status, coalesce(reason, '') FROM documents").fetchall()
+        return {p: (h, s, r) for p, h, s, r in rows}
 
     def ok_paths_by_hash(self) -> dict[str, str]:
         """``sha256 -> path`` of documents whose passages are stored (to spot duplicate files): read as ``ok``,

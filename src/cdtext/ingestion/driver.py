@@ -47,6 +47,18 @@ class IngestSummary:
         return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
 
 
+#: outcomes that may not happen again: a busy machine, a worker killed from outside
+TRANSIENT = ("timeout", "oom")
+
+
+def _worth_another_try(status: str, reason: str, sha: str, key: str, by_hash: dict[str, str]) -> bool:
+    """Whether an unchanged file is read again: after a transient failure (timeout, out of memory, a crashed
+    worker), or when it was a duplicate of a file that no longer has its content."""
+    if status in TRANSIENT or (status == "error" and reason.startswith("worker process")):
+        return True
+    return status == "duplicate" and by_hash.get(sha) in (None, key)
+
+
 def _path_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -225,7 +237,10 @@ def ingest(
                         }
                     )
                     continue
-                if not force and key in known and known[key][0] == sha:
+                old_sha, old_status, old_reason = known.get(key, ("", "", ""))
+                if old_sha and old_sha != sha and by_hash.get(old_sha) == key:
+                    del by_hash[old_sha]  # its copies are no longer duplicates of this path
+                if not force and old_sha == sha and not _worth_another_try(old_status, old_reason, sha, key, by_hash):
                     summary.unchanged += 1
                     if given is not None:
                         writer.update_meta(key, _meta_fields(given))
