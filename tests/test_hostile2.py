@@ -309,3 +309,28 @@ def test_profile_by_any_meta_column(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert sorted(pd.read_csv(out).region) == ["north", "south"]
+
+
+def test_one_long_paragraph_is_read_and_a_cut_keeps_what_fits(tmp_path: Path) -> None:
+    sentence = "The mayor met the delegation from Kyoto to discuss trade, culture and the port. "
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    whole.mkdir()
+    cut.mkdir()
+    (whole / "long.txt").write_text(sentence * 14_000)  # 1.1 million characters, no blank line: over spaCy's limit
+    (cut / "cut.txt").write_text("Another city. " + sentence * 4_000)
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(whole), "--store", str(store), "-q").exit_code == 0
+    assert cli("ingest", str(cut), "--store", str(store), "--max-chars", "200000", "-q").exit_code == 0
+    docs = cdtext.read_documents(store).set_index("path")
+    long_doc, cut_doc = docs.loc[str(whole / "long.txt")], docs.loc[str(cut / "cut.txt")]
+    assert long_doc.status == "ok" and long_doc.n_passages > 500, long_doc.reason
+    assert cut_doc.status == "ok" and cut_doc.n_passages > 100 and "text cut at 200,000" in cut_doc.reason
+
+
+def test_sentences_of_a_text_longer_than_spacy_allows() -> None:
+    from cdtext.nlp import SENTENCE_CHUNK, sentence_spans
+
+    text = "One short sentence here. " * (SENTENCE_CHUNK // 10)
+    spans = sentence_spans(text)
+    assert len(text) > 2 * SENTENCE_CHUNK and spans[-1][1] <= len(text)
+    assert all(text[s:e].strip().startswith("One") for s, e in spans[:50] + spans[-50:])

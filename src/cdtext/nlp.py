@@ -35,10 +35,26 @@ def load_pipeline(kind: str = "sentences") -> Language:
     return nlp
 
 
+#: characters given to spaCy at once (its limit is 1,000,000; one paragraph of a scraped page can be longer)
+SENTENCE_CHUNK = 100_000
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences in ``text``."""
-    doc = load_pipeline("sentences")(text)
-    return [(s.start_char, s.end_char) for s in doc.sents]
+    """Character spans of the sentences in ``text``, read in chunks cut at whitespace (any length works)."""
+    nlp = load_pipeline("sentences")
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + SENTENCE_CHUNK)
+        if end < len(text):
+            floor = start + SENTENCE_CHUNK // 2
+            cut = max(text.rfind(" ", floor, end), text.rfind("\n", floor, end))
+            if cut > start:
+                end = cut + 1
+        doc = nlp(text[start:end])
+        spans.extend((start + s.start_char, start + s.end_char) for s in doc.sents)
+        start = end
+    return spans
 
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|%")

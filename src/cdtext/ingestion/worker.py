@@ -12,6 +12,7 @@ import logging
 import os
 import resource
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,11 @@ def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) 
             kept, seen = [], 0
             for b in blocks:
                 if seen + len(b.text) > cfg.max_chars:
+                    room = cfg.max_chars - seen  # keep the part of this block that fits, cut at a space
+                    head = b.text[:room]
+                    head = head[: head.rfind(" ")] if " " in head[room // 2 :] else head
+                    if head.strip():
+                        kept.append(replace(b, text=head))
                     break
                 kept.append(b)
                 seen += len(b.text)
