@@ -334,3 +334,22 @@ def test_sentences_of_a_text_longer_than_spacy_allows() -> None:
     spans = sentence_spans(text)
     assert len(text) > 2 * SENTENCE_CHUNK and spans[-1][1] <= len(text)
     assert all(text[s:e].strip().startswith("One") for s, e in spans[:50] + spans[-50:])
+
+
+def test_meta_csv_with_an_open_quote_and_old_dates(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text('file,city\nlakemont-state-of-the-city-2024.txt,"Lakemont\nother.txt,Brightwater\n')
+    result = cli("ingest", str(SAMPLES), "--store", str(tmp_path / "s.duckdb"), "--meta", str(broken), "-q")
+    assert result.exit_code == 1 and "quote" in result.output and "Traceback" not in result.output
+
+    unmatched = tmp_path / "unmatched.csv"
+    unmatched.write_text("file,city\nnothing-like-this.txt,Nowhere\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "cdtext", "ingest", str(SAMPLES), "--store", str(tmp_path / "u.duckdb"), "--meta",
+         str(unmatched), "-q"], capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    assert "matched none of the" in out.stderr
+
+    from cdtext.ingestion.meta import parse_date
+
+    assert parse_date("1850-07-14") == "1850-07-14" and parse_date("2016-02-30") is None

@@ -179,6 +179,7 @@ def ingest(
         known = db.known_files()
         by_hash = db.ok_paths_by_hash()
         info: dict[str, dict[str, Any]] = {}  # files in flight only
+        matched = 0  # files a --meta row was found for
         buffer: list[dict[str, Any]] = []
         last_flush = time.monotonic()
         writer = _StoreWriter(db)
@@ -201,6 +202,7 @@ def ingest(
 
         def tasks() -> Iterator[tuple[Any, str, str, dict]]:
             """Walk the inputs lazily; settle what needs no worker, yield the rest as tasks."""
+            nonlocal matched
             settings = cfg.to_dict()
             inputs = list(paths)
             # overlapping inputs (a folder and a file in it) name a file twice; one folder never does
@@ -217,6 +219,7 @@ def ingest(
                             "reason": entry.skip, "passages": []})  # fmt: skip
                     continue
                 given = table.lookup(path) if table is not None else None
+                matched += given is not None
                 try:
                     size = path.stat().st_size
                     if size > cfg.max_bytes:  # not even hashed: the parent reads nothing without a cap
@@ -271,6 +274,13 @@ def ingest(
                 record(row)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
+            if table is not None and summary.total and not matched:
+                log.warning(
+                    "--meta %s matched none of the %d files (rows match on path, file name or name without "
+                    "extension); check its first column",
+                    table.source,
+                    summary.total,
+                )
         finally:
             writer.close()  # finished results are stored even when the run is interrupted
     summary.seconds = time.monotonic() - started

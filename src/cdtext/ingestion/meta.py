@@ -93,6 +93,11 @@ def parse_date(value: str | None) -> str | None:
     value = clean_value(value)
     if not value:
         return None
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", value[:10]):  # an ISO date of any year (a document from 1850 too)
+        try:
+            return Date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            pass
     found = find_date(value)
     if found:
         return found
@@ -156,7 +161,7 @@ class MetaTable:
         path = Path(path)
         try:
             with open(path, newline="", encoding="utf-8-sig") as fh:
-                reader = csv.DictReader(fh)
+                reader = csv.DictReader(fh, strict=True)  # an unclosed quote is an error, not one huge cell
                 columns = [c.strip() for c in (reader.fieldnames or [])]
                 lowered = {c.lower(): c for c in columns}
                 key = next((lowered[k] for k in KEY_COLUMNS if k in lowered), None)
@@ -168,12 +173,20 @@ class MetaTable:
                 rows: dict[str, dict[str, str | None]] = {}
                 for row in reader:
                     row = {(k or "").strip(): v for k, v in row.items()}
+                    if any(ch in (row.get(key) or "") for ch in "\r\n"):
+                        raise MetadataError(
+                            f"{path}: the row ending on line {reader.line_num} has a line break in its {key} cell; "
+                            "a quote is probably not closed"
+                        )
                     ident = clean_value(row.get(key))
                     if ident:
                         rows[ident.lower()] = {k: clean_value(v) for k, v in row.items()}
         except FileNotFoundError as exc:
             raise MetadataError(f"metadata file not found: {path}") from exc
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except csv.Error as exc:
+            hint = "; a quote is probably not closed" if "end of data" in str(exc) else ""
+            raise MetadataError(f"{path}: not a valid CSV file ({exc}{hint})") from exc
+        except UnicodeDecodeError as exc:
             raise MetadataError(f"{path}: not a readable UTF-8 CSV file ({exc})") from exc
         return cls(rows, str(path))
 

@@ -96,7 +96,10 @@ def read_pdf_pdfium(path: Path, max_pages: int = 2000) -> Extracted:
             if not words:
                 empty_pages += 1
             pages.append((number + 1, float(height), words))
-        meta = pdf.get_metadata_dict(skip_empty=True)
+        try:
+            meta = pdf.get_metadata_dict(skip_empty=True)
+        except (UnicodeError, ValueError):  # a title that is not valid UTF-16 (a lone surrogate): the text still counts
+            meta = {}
     finally:
         pdf.close()
     return pages_to_extracted(
