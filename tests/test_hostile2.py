@@ -353,3 +353,56 @@ def test_meta_csv_with_an_open_quote_and_old_dates(tmp_path: Path) -> None:
     from cdtext.ingestion.meta import parse_date
 
     assert parse_date("1850-07-14") == "1850-07-14" and parse_date("2016-02-30") is None
+
+
+def test_a_pdf_whose_text_is_past_max_pages_says_so(tmp_path: Path) -> None:
+    from helpers.synth import flow_report, write_pdf
+
+    text_page = flow_report([("paragraph", "The council thanked the visiting delegation from Porto. " * 5)])[0]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_pdf(folder / "late.pdf", [[], [], [], text_page])
+    store = tmp_path / "s.duckdb"
+    for engine in ("pdfplumber", "pdfium"):
+        cli("ingest", str(folder), "--store", str(store), "--max-pages", "2", "--pdf-engine", engine, "--force", "-q")
+        doc = cdtext.read_documents(store).iloc[0]
+        assert doc.status == "no_text" and "first 2 of its 4 pages" in doc.reason and "--max-pages" in doc.reason
+
+
+def test_deeply_nested_html_keeps_its_text(tmp_path: Path) -> None:
+    from cdtext.ingestion.readers.html import read_html
+
+    para = "<p>The mayor welcomed the delegation from Lyon to talk about the tramway &amp; the river.</p>"
+    for opening, closing in (("<div>", "</div>"), ("<blockquote><ul><li>", "</li></ul></blockquote>")):
+        page = f"<html><head><title>T</title></head><body>{opening * 2500}{para * 5}{closing * 2500}</body></html>"
+        got = read_html(page.encode())
+        assert len(got.blocks) == 5 and got.blocks[0].text.endswith("the tramway & the river.")
+        assert "nested" in got.reason
+
+
+def test_a_moved_corpus_is_read_again_and_the_old_paths_are_marked_missing(tmp_path: Path) -> None:
+    old = tmp_path / "corpus"
+    old.mkdir()
+    for f in SAMPLES.iterdir():
+        (old / f.name).write_bytes(f.read_bytes())
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(old), "--store", str(store), "-q").exit_code == 0
+    n_passages = len(cdtext.read_passages(store))
+    new = tmp_path / "corpus-2024"
+    old.rename(new)
+    assert cli("ingest", str(new), "--store", str(store), "-q").exit_code == 0
+    result = cli("ingest", str(old.parent / "corpus-2024"), str(tmp_path / "nothing-here"), "--store", str(store))
+    assert result.exit_code != 0  # a folder that does not exist is still an error
+    docs = cdtext.read_documents(store)
+    moved = docs[docs.path.str.startswith(str(new))]
+    assert set(moved.status) == {"ok"} and len(moved) == 5
+    # the old rows stay for the record, marked missing; passages and profiles follow the new paths
+    gone = docs[docs.path.str.startswith(str(old) + os.sep)]
+    assert set(gone.status) == {"missing"} and len(gone) == 5
+    assert len(cdtext.read_passages(store)) == n_passages
+    assert all(p.startswith(str(new)) for p in cdtext.read_passages(store).path)
+    assert cli("ingest", str(new), "--store", str(store), "-q").exit_code == 0
+    (new / sorted(p.name for p in new.iterdir())[0]).unlink()
+    result = cli("ingest", str(new), "--store", str(store))
+    assert result.exit_code == 0 and "1 gone (marked missing)" in result.output, result.output
+    assert "missing" in set(cdtext.read_documents(store).status)

@@ -442,6 +442,14 @@ class Store:
         con.execute("DELETE FROM documents WHERE path IN (SELECT path FROM _paths)")
         con.execute("DROP TABLE _paths")
 
+    def mark_missing(self, paths: list[str]) -> None:
+        """Record that these files are gone: status ``missing`` (their passages leave profiles and reports)."""
+        self._con.execute(
+            "UPDATE documents SET status = 'missing', reason = 'the file is no longer there (moved or deleted); "
+            "its passages are left out' WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+            [paths],
+        )
+
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         """Apply new ``--meta`` values to an unchanged document without re-reading it."""
         row = self._con.execute("SELECT meta_source, city FROM documents WHERE path = ?", [path]).fetchone()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +38,8 @@ class IngestSummary:
     seconds: float = 0.0
     #: largest resident memory seen in a worker process, bytes (local engine)
     peak_worker_rss: int = 0
+    #: stored files that are gone from disk (marked ``missing``)
+    missing: int = 0
 
     @property
     def processed(self) -> int:
@@ -44,7 +47,8 @@ class IngestSummary:
 
     def outcome(self) -> str:
         """``"3 unchanged, 5 ok, 1 timeout"``: unchanged files, then processed ones by status."""
-        return ", ".join([f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()])
+        parts = [f"{self.unchanged} unchanged"] + [f"{n} {s}" for s, n in self.counts.most_common()]
+        return ", ".join(parts + ([f"{self.missing} gone (marked missing)"] if self.missing else []))
 
 
 #: outcomes that may not happen again: a busy machine, a worker killed from outside
@@ -57,6 +61,12 @@ def _worth_another_try(status: str, reason: str, sha: str, key: str, by_hash: di
     if status in TRANSIENT or (status == "error" and reason.startswith("worker process")):
         return True
     return status == "duplicate" and by_hash.get(sha) in (None, key)
+
+
+def _vanished(known: dict[str, tuple[str, str, str]], seen: set[str]) -> list[str]:
+    """Stored paths this walk did not find and that no longer exist on disk (moved or deleted files)."""
+    return [path for path, (_, status, _) in known.items() if status != "missing" and path not in seen
+            and not os.path.lexists(path)]  # fmt: skip
 
 
 def _path_key(text: str) -> str:
@@ -130,6 +140,9 @@ class _StoreWriter:
     def update_meta(self, path: str, fields: dict[str, Any]) -> None:
         self._submit(self._db.update_meta, path, fields)
 
+    def mark_missing(self, paths: list[str]) -> None:
+        self._submit(self._db.mark_missing, paths)
+
     def _write(self, batch: list[dict[str, Any]], fresh: bool) -> None:  # on the writer thread
         self._db.write_results(batch, fresh=fresh)
         self._written += len(batch)
@@ -177,7 +190,11 @@ def ingest(
     # the pool first: its workers start and import their libraries while the store opens
     with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
         known = db.known_files()
-        by_hash = db.ok_paths_by_hash()
+        # the first path of each stored content, if that file is still there (a moved corpus has new paths)
+        stored_hashes = db.ok_paths_by_hash()
+        by_hash = {sha: path for sha, path in stored_hashes.items() if os.path.exists(path)}
+        stored_docs = {sha[:16] for sha in stored_hashes}  # documents whose passages are in the store already
+        seen_keys: set[str] = set()
         info: dict[str, dict[str, Any]] = {}  # files in flight only
         matched = 0  # files a --meta row was found for
         buffer: list[dict[str, Any]] = []
@@ -197,7 +214,8 @@ def ingest(
             nonlocal buffer, last_flush
             if buffer:
                 # a batch of paths new to the store (the usual case) is appended with no look-ups
-                writer.write(buffer, fresh=not any(r["path"] in known for r in buffer))
+                fresh = not any(r["path"] in known or r.get("doc_id") in stored_docs for r in buffer)
+                writer.write(buffer, fresh=fresh)
             buffer, last_flush = [], time.monotonic()
 
         def tasks() -> Iterator[tuple[Any, str, str, dict]]:
@@ -209,6 +227,7 @@ def ingest(
             seen: set[str] | None = set() if len(inputs) > 1 else None
             for entry in walk(inputs, follow_links=cfg.follow_symlinks):
                 path, key = entry.path, entry.key
+                seen_keys.add(key)
                 if seen is not None:
                     if key in seen:
                         continue
@@ -274,6 +293,10 @@ def ingest(
                 record(row)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
+            gone = _vanished(known, seen_keys)
+            if gone:
+                writer.mark_missing(gone)
+                summary.missing = len(gone)
             if table is not None and summary.total and not matched:
                 log.warning(
                     "--meta %s matched none of the %d files (rows match on path, file name or name without "

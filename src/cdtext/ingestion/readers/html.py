@@ -228,11 +228,35 @@ def read_html(data: bytes) -> Extracted:
         fallback = _fallback_blocks(fresh)
         if fallback:
             blocks = fallback
+    reason = ""
+    if sum(len(b.text) for b in blocks) < 200:
+        # libxml2 gives up on markup nested thousands of levels deep; the text is still in the bytes
+        flat = _flat_blocks(text)
+        if sum(len(b.text) for b in flat) > 2 * max(sum(len(b.text) for b in blocks), 100):
+            blocks = flat
+            reason = "markup too deeply nested (or too broken) to parse; its text was taken without structure"
     return Extracted(
         format="html",
         blocks=tuple(blocks),
         n_pages=None,
         title=title or None,
         date=date,
+        reason=reason,
         info={"encoding": encoding, **({"url": url} if url else {})},
     )
+
+
+_INVISIBLE = re.compile(r"<(script|style|template|noscript|title|head)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|li|ul|ol|br|h[1-6]|tr|td|th|table|blockquote|section|article|dd|dt)\b[^>]*>", re.I
+)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def _flat_blocks(text: str) -> list[Block]:
+    """Paragraphs from the markup without a tree: invisible parts dropped, block tags as breaks, entities decoded."""
+    import html
+
+    body = _BLOCK_TAG.sub("\n", _INVISIBLE.sub(" ", text))
+    lines = (_clean(html.unescape(_ANY_TAG.sub(" ", line))) for line in body.split("\n"))
+    return [Block(line, "paragraph") for line in lines if line]

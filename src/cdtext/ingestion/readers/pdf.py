@@ -128,6 +128,12 @@ def pages_to_extracted(
     """Both PDF backends end here: status for text-less files, layout, notes on skipped pages."""
     read = min(n_pages, max_pages)
     if empty_pages == read:
+        if n_pages > max_pages:
+            raise ExtractionError(
+                "no_text",
+                f"no text layer on the first {read:,} of its {n_pages:,} pages, the only ones read (max_pages); "
+                "raise --max-pages to read the rest",
+            )
         raise ExtractionError("no_text", f"no text layer on any of its {n_pages} page(s): scanned, needs OCR")
     notes = []
     if empty_pages:
