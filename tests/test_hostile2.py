@@ -406,3 +406,31 @@ def test_a_moved_corpus_is_read_again_and_the_old_paths_are_marked_missing(tmp_p
     result = cli("ingest", str(new), "--store", str(store))
     assert result.exit_code == 0 and "1 gone (marked missing)" in result.output, result.output
     assert "missing" in set(cdtext.read_documents(store).status)
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc (Linux)")
+def test_a_worker_killed_from_outside_is_not_out_of_memory_and_is_retried(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from helpers.synth import flow_report, write_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    blocks = [("paragraph", "A long report paragraph about international partnerships and trade. " * 6)] * 3000
+    write_pdf(folder / "big.pdf", flow_report(blocks, columns=2))
+    store = tmp_path / "s.duckdb"
+    cmd = [sys.executable, "-m", "cdtext", "ingest", str(folder), "--store", str(store), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not _workers_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)
+    for pid in _workers_of(proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    proc.communicate(timeout=120)
+    doc = cdtext.read_documents(store).iloc[0]
+    assert doc.status == "error" and "from outside" in doc.reason, doc.reason
+    from cdtext.ingestion.driver import _worth_another_try
+
+    assert _worth_another_try(doc.status, doc.reason, doc.sha256, doc.path, {})

@@ -58,7 +58,7 @@ TRANSIENT = ("timeout", "oom")
 def _worth_another_try(status: str, reason: str, sha: str, key: str, by_hash: dict[str, str]) -> bool:
     """Whether an unchanged file is read again: after a transient failure (timeout, out of memory, a crashed
     worker), or when it was a duplicate of a file that no longer has its content."""
-    if status in TRANSIENT or (status == "error" and reason.startswith("worker process")):
+    if status in TRANSIENT or (status == "error" and reason.startswith("worker")):
         return True
     return status == "duplicate" and by_hash.get(sha) in (None, key)
 

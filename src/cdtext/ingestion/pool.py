@@ -158,8 +158,16 @@ class WorkerPool:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            if near_limit or -code == signal.SIGKILL:
+            if near_limit:
                 return _failure("oom", f"worker killed ({name}) near its memory limit of {limit}")
+            if -code == signal.SIGABRT:  # pdfium aborts when an allocation fails under the address-space limit
+                return _failure("oom", f"worker aborted (SIGABRT), as a reader does when memory runs out under {limit}")
+            if -code == signal.SIGKILL:
+                return _failure(
+                    "error",
+                    f"worker process killed (SIGKILL) from outside, at {slot.peak_rss // 2**20} MiB of its {limit} "
+                    "(the system's out-of-memory killer or a user); the file is tried again on the next run",
+                )
             return _failure("error", f"worker process crashed ({name}) while reading this file")
         if near_limit:
             return _failure("oom", f"worker exited (code {code}) near its memory limit of {limit}")
