@@ -434,3 +434,29 @@ def test_a_worker_killed_from_outside_is_not_out_of_memory_and_is_retried(tmp_pa
     from cdtext.ingestion.driver import _worth_another_try
 
     assert _worth_another_try(doc.status, doc.reason, doc.sha256, doc.path, {})
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc (Linux)")
+def test_status_reports_progress_while_an_ingest_holds_the_store(tmp_path: Path) -> None:
+    import time
+
+    from helpers.synth import flow_report, write_pdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in SAMPLES.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    blocks = [("paragraph", "A long report paragraph about international partnerships and trade. " * 6)] * 3000
+    write_pdf(folder / "zz-big.pdf", flow_report(blocks, columns=2))
+    store = tmp_path / "s.duckdb"
+    cmd = [sys.executable, "-m", "cdtext", "ingest", str(folder), "--store", str(store), "--jobs", "1", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline, shown = time.monotonic() + 60, ""
+        while time.monotonic() < deadline and "running ingest" not in shown:
+            time.sleep(0.5)
+            shown = cli("status", "--store", str(store)).output
+        assert "being written by a running ingest" in shown and "found so far" in shown, shown
+    finally:
+        proc.kill()
+        proc.communicate(timeout=60)

@@ -297,6 +297,29 @@ def _stop_on_sigterm() -> None:
         pass
 
 
+def _status_while_running(store: str) -> None:
+    """The progress file of the ingest that holds the store's lock."""
+    import json
+
+    from cdtext.ingestion.driver import progress_path
+
+    try:
+        state = json.loads(progress_path(store).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(
+            f"{printable(store)} is in use by another process, which left no progress file"
+        ) from exc
+    done = state.get("unchanged", 0) + sum(state.get("counts", {}).values())
+    click.echo(
+        f"{printable(store)} is being written by a running ingest (pid {state.get('pid')}, started "
+        f"{state.get('started')}, last update {state.get('updated')}):"
+    )
+    seen, unchanged = state.get("files_seen", 0), state.get("unchanged", 0)
+    click.echo(f"  {done} file(s) done of {seen} found so far; {unchanged} unchanged")
+    for name, n in sorted(state.get("counts", {}).items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {name:<18} {n}")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @store_option()
@@ -331,9 +354,17 @@ def ingest(
 @_library_call
 def status(store: str) -> None:
     """Summarise the documents in a store by status, with the reasons for failures."""
+    from cdtext.errors import StoreError
     from cdtext.store import Store
 
-    with Store(store, read_only=True) as db:
+    try:
+        db = Store(store, read_only=True)
+    except StoreError as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        _status_while_running(store)
+        return
+    with db:
         counts = db.status_counts()
         total = sum(counts.values())
         click.echo(f"{total} document(s) in {printable(store)}")

@@ -10,6 +10,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,32 @@ def _vanished(known: dict[str, tuple[str, str, str]], seen: set[str]) -> list[st
     """Stored paths this walk did not find and that no longer exist on disk (moved or deleted files)."""
     return [path for path, (_, status, _) in known.items() if status != "missing" and path not in seen
             and not os.path.lexists(path)]  # fmt: skip
+
+
+def progress_path(store: str | Path) -> Path:
+    """The small JSON file beside a store that a running ingest keeps up to date and removes at its end
+    (``cdtext status`` reads it while the store is locked)."""
+    return Path(f"{store}.progress.json")
+
+
+def _write_progress(store: str | Path, summary: IngestSummary, started: str) -> None:
+    import json
+
+    state = {
+        "pid": os.getpid(),
+        "started": started,
+        "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "files_seen": summary.total,
+        "unchanged": summary.unchanged,
+        "counts": dict(summary.counts),
+    }
+    target = progress_path(store)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:  # progress is a convenience; never let it stop a run
+        pass
 
 
 def _path_key(text: str) -> str:
@@ -182,6 +209,7 @@ def ingest(
     ``progress(path, status)`` is called once per file.
     """
     cfg = IngestConfig.resolve(config)
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     table = meta if isinstance(meta, MetaTable) or meta is None else MetaTable.from_csv(meta)
     started = time.monotonic()
     summary = IngestSummary()
@@ -201,8 +229,14 @@ def ingest(
         last_flush = time.monotonic()
         writer = _StoreWriter(db)
 
+        last_progress = 0.0
+        _write_progress(store, summary, started_at)
+
         def record(result: dict[str, Any]) -> None:
-            nonlocal buffer, last_flush
+            nonlocal buffer, last_flush, last_progress
+            if time.monotonic() - last_progress > 1.0:
+                _write_progress(store, summary, started_at)
+                last_progress = time.monotonic()
             buffer.append(result)
             summary.counts[result["status"]] += 1
             if progress:
@@ -306,5 +340,6 @@ def ingest(
                 )
         finally:
             writer.close()  # finished results are stored even when the run is interrupted
+            progress_path(store).unlink(missing_ok=True)  # the store itself tells from now on
     summary.seconds = time.monotonic() - started
     return summary
