@@ -460,3 +460,16 @@ def test_status_reports_progress_while_an_ingest_holds_the_store(tmp_path: Path)
     finally:
         proc.kill()
         proc.communicate(timeout=60)
+
+
+def test_pdfium_reads_a_pdf_whose_title_is_not_valid_utf16(tmp_path: Path) -> None:
+    from helpers.synth import flow_report, write_pdf
+
+    from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
+
+    page = flow_report([("paragraph", "The council thanked the visiting delegation from Porto. " * 5)])[0]
+    path = write_pdf(tmp_path / "t.pdf", [page], title="XXXXXXXX")
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"/Title (XXXXXXXX)", b"/Title <FEFFD800>"))  # a lone high surrogate
+    got = read_pdf_pdfium(path)
+    assert got.blocks and "Porto" in got.blocks[0].text

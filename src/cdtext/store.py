@@ -394,7 +394,10 @@ class Store:
                 self._append("passages", PASSAGE_COLUMNS, unique)
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - a failed commit may have ended the transaction: keep the first error
+                pass
             raise
 
     def _append(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
