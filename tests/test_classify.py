@@ -145,3 +145,15 @@ def test_predicting_does_not_import_scikit_learn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_lexicon_and_trained_model_share_one_interface(shipped: Classifier) -> None:
+    """Same head order for probabilities, same label order for decisions, no branch on which one it is."""
+    from cdtext.classify.model import HEADS
+
+    texts = ["The mayor hosted the ambassador of Japan at city hall.", "Potholes on Main Street."]
+    for model in (LexiconClassifier(), shipped.model):
+        proba = model.predict_proba(texts)
+        assert proba.shape == (2, len(HEADS)) and model.thresholds_.shape == (len(HEADS),)
+        labels = model.decide(proba)
+        assert labels.shape == (2, len(LABELS)) and (model.predict(texts) == labels).all()

@@ -100,13 +100,8 @@ class Classifier:
 
     # -- prediction ----------------------------------------------------------------
     def _proba_and_labels(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(label probabilities in LABELS order, 0/1 labels, p_any_function)``."""
-        if self.is_lexicon:
-            proba = self.model.predict_proba(texts)
-            labels = (proba >= 0.5).astype(np.int8)
-            labels[:, len(FUNCTIONS) :] *= labels[:, : len(FUNCTIONS)].any(axis=1)[:, None]
-            p_any = proba[:, : len(FUNCTIONS)].max(axis=1) if len(texts) else np.zeros(0)
-            return proba, labels, p_any
+        """``(label probabilities in LABELS order, 0/1 labels, p_any_function)``: the lexicon and the trained
+        model both give head probabilities in HEADS order and decide labels in LABELS order."""
         from cdtext.classify.model import ANY, HEADS
 
         heads = self.model.predict_proba(texts)

@@ -466,11 +466,16 @@ def match_phrases(texts: Iterable[str]) -> list[dict[str, list[str]]]:
 
 
 class LexiconClassifier:
-    """Rule-based baseline over indicator phrases; same outputs as the trained model."""
+    """Rule-based baseline over indicator phrases, with the trained model's interface.
+
+    ``predict_proba`` gives ``(n, 16)`` in :data:`cdtext.classify.model.HEADS` order (``any_function`` is the
+    largest function probability), ``decide`` turns them into labels in :data:`cdtext.labels.LABELS` order
+    with the same rule as the trained model (0.5 for every head; anchoring and areas only with a function).
+    """
 
     labels = LABELS
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def _label_proba(self, texts: Sequence[str]) -> np.ndarray:
         probs = np.zeros((len(texts), len(LABELS)))
         for i, found in enumerate(match_phrases(texts)):
             actor = bool(found.get("_actor"))
@@ -484,12 +489,24 @@ class LexiconClassifier:
                 probs[i, len(FUNCTIONS) :] = 0.0
         return probs
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
-        return (self.predict_proba(texts) >= 0.5).astype(np.int8)
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        probs = self._label_proba(texts)
+        any_fn = probs[:, : len(FUNCTIONS)].max(axis=1, initial=0.0)[:, None]
+        return np.hstack([probs[:, : len(FUNCTIONS)], any_fn, probs[:, len(FUNCTIONS) :]])
 
     @property
     def thresholds_(self) -> np.ndarray:
-        return np.full(len(LABELS), 0.5)
+        return np.full(len(LABELS) + 1, 0.5)
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Head probabilities -> 0/1 labels in LABELS order (the trained model's rule)."""
+        passed = np.asarray(proba >= self.thresholds_)
+        fn = passed[:, : len(FUNCTIONS)]
+        rest = passed[:, len(FUNCTIONS) + 1 :] & fn.any(axis=1)[:, None]
+        return np.hstack([fn, rest]).astype(np.int8)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return self.decide(self.predict_proba(texts))
 
     def explain(self, text: str) -> dict[str, list[str]]:
         found = match_phrases([text])[0]
