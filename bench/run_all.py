@@ -97,7 +97,7 @@ def _ingest_child(folder: Path, jobs: int, engine: str) -> dict:
     code = f"""
 import json, resource, time, cdtext
 t = time.perf_counter()
-s = cdtext.ingest([{str(folder)!r}], {str(store)!r}, config={{'jobs': {jobs}, 'engine': {engine!r}}})
+s = cdtext.ingest([{str(folder)!r}], {str(store)!r}, config={{'jobs': {jobs}, 'executor': {engine!r}}})
 print(json.dumps({{'seconds': time.perf_counter() - t, 'total': s.total, 'counts': dict(s.counts),
                   'parent_peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   'worker_peak_mb': s.peak_worker_rss / 2**20}}))

@@ -100,12 +100,12 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
     for f in SAMPLES.iterdir():
         (folder / f.name).write_bytes(f.read_bytes())
     out = tmp_path / "out"
-    args = ("run", str(folder), "--out", str(out), "--replicates", "50", "--jobs", "2", "--pdf-engine", "pdfium")
+    args = ("run", str(folder), "--out", str(out), "--replicates", "50", "--jobs", "2", "--pdf-backend", "pdfium")
     first = run(*args)
     assert first.exit_code == 0, first.output
     assert "5 file(s), 0 unchanged, 5 ok" in first.output
     card = json.loads((out / "run.json").read_text())
-    assert card["counts"] == {"ok": 5} and card["settings"]["ingest"]["pdf_engine"] == "pdfium"
+    assert card["counts"] == {"ok": 5} and card["settings"]["ingest"]["pdf_backend"] == "pdfium"
     assert len(card["model"]["sha256"]) == 64 and {"ingest", "classify", "profile", "outputs"} <= set(
         card["timings_seconds"]
     )
@@ -157,10 +157,17 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
 def test_engine_options_reach_the_config(tmp_path: Path) -> None:
     store = str(tmp_path / "s.duckdb")
     bad = CliRunner().invoke(main, ["ingest", str(SAMPLES), "--store", store, "--scheduler", "tcp://127.0.0.1:1"])
-    assert bad.exit_code == 1 and "only applies to the dask engine" in bad.output
-    assert run("ingest", str(SAMPLES), "--store", store, "--engine", "nope").exit_code == 2
-    ok = run("ingest", str(SAMPLES), "--store", store, "--engine", "local", "--pdf-engine", "pdfium", "-q")
+    assert bad.exit_code == 1 and "only applies to the dask executor" in bad.output
+    assert run("ingest", str(SAMPLES), "--store", store, "--executor", "nope").exit_code == 2
+    ok = run("ingest", str(SAMPLES), "--store", store, "--executor", "local", "--pdf-backend", "pdfium", "-q")
     assert ok.exit_code == 0, ok.output
+    # the former names still work (hidden from --help)
+    old = run("ingest", str(SAMPLES), "--store", store, "--engine", "local", "--pdf-engine", "pdfium", "-q")
+    assert old.exit_code == 0, old.output
+    assert "--engine" not in run("ingest", "--help").output and "--executor" in run("ingest", "--help").output
+    from cdtext.ingestion.config import IngestConfig
+
+    assert IngestConfig.resolve({"engine": "local", "pdf_engine": "pdfium"}).pdf_backend == "pdfium"
 
 
 def test_evaluate_leads_with_real_text_and_scores_given_labels(tmp_path: Path) -> None:

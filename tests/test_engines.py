@@ -24,7 +24,7 @@ def test_dask_local_cluster_matches_local_engine(tmp_path: Path) -> None:
     results = {}
     for engine in ("local", "dask"):
         store = tmp_path / f"{engine}.duckdb"
-        cdtext.ingest([folder], store, config={"jobs": 2, "engine": engine, "timeout": 2.0})
+        cdtext.ingest([folder], store, config={"jobs": 2, "executor": engine, "timeout": 2.0})
         docs = cdtext.read_documents(store).drop(columns=["ingested_at", "seconds", "worker_peak_mb"])
         results[engine] = (docs, cdtext.read_passages(store))
     assert results["local"][0].equals(results["dask"][0])
@@ -37,5 +37,5 @@ def test_scheduler_needs_dask_engine() -> None:
     from cdtext.errors import ConfigError
     from cdtext.ingestion.config import IngestConfig
 
-    with pytest.raises(ConfigError, match="only applies to the dask engine"):
+    with pytest.raises(ConfigError, match="only applies to the dask executor"):
         IngestConfig(scheduler="tcp://127.0.0.1:8786")

@@ -364,7 +364,7 @@ def test_a_pdf_whose_text_is_past_max_pages_says_so(tmp_path: Path) -> None:
     write_pdf(folder / "late.pdf", [[], [], [], text_page])
     store = tmp_path / "s.duckdb"
     for engine in ("pdfplumber", "pdfium"):
-        cli("ingest", str(folder), "--store", str(store), "--max-pages", "2", "--pdf-engine", engine, "--force", "-q")
+        cli("ingest", str(folder), "--store", str(store), "--max-pages", "2", "--pdf-backend", engine, "--force", "-q")
         doc = cdtext.read_documents(store).iloc[0]
         assert doc.status == "no_text" and "first 2 of its 4 pages" in doc.reason and "--max-pages" in doc.reason
 

@@ -184,22 +184,24 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "column such as path, file or id) to city, date, doc_type, title and extra columns.",
         ),
         click.option(
-            "--pdf-engine",
+            "--pdf-backend",
             type=click.Choice(["pdfplumber", "pdfium"]),
             default=None,
             help="PDF backend: pdfplumber (the default) or pdfium, about 20x faster, same layout analysis.",
         ),
+        click.option("--pdf-engine", type=click.Choice(["pdfplumber", "pdfium"]), default=None, hidden=True),
         click.option(
-            "--engine",
+            "--executor",
             type=click.Choice(["local", "dask"]),
             default=None,
             help="Where files are read: a local process pool (the default) or a dask.distributed cluster.",
         ),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default=None, hidden=True),
         click.option(
             "--scheduler",
             metavar="ADDRESS",
             default=None,
-            help="Address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
+            help="Address of a running Dask scheduler, e.g. tcp://host:8786 (with --executor dask; "
             "without it a LocalCluster is started).",
         ),
         click.option(
@@ -220,15 +222,18 @@ def make_config(
     timeout: float | None,
     memory_mib: int | None,
     max_pages: int | None,
+    pdf_backend: str | None = None,
+    executor: str | None = None,
+    scheduler: str | None = None,
     pdf_engine: str | None = None,
     engine: str | None = None,
-    scheduler: str | None = None,
     follow_symlinks: bool = False,
     max_size_mib: int | None = None,
     max_chars: int | None = None,
     max_passages: int | None = None,
 ) -> Any:
-    """The one place where CLI options become an IngestConfig."""
+    """The one place where CLI options become an IngestConfig (``--engine`` and ``--pdf-engine`` are the
+    hidden former names of ``--executor`` and ``--pdf-backend``)."""
     from cdtext.ingestion.config import MIB, IngestConfig
 
     return IngestConfig.resolve(
@@ -236,8 +241,8 @@ def make_config(
         jobs=jobs,
         timeout=timeout,
         max_pages=max_pages,
-        pdf_engine=pdf_engine,
-        engine=engine,
+        pdf_backend=pdf_backend or pdf_engine,
+        executor=executor or engine,
         scheduler=scheduler,
         follow_symlinks=follow_symlinks or None,
         max_bytes=max_size_mib * MIB if max_size_mib else None,

@@ -25,7 +25,7 @@ from cdtext.ingestion.pool import WorkerPool
 from cdtext.ingestion.result import FileResult
 
 log = logging.getLogger(__name__)
-ENGINES = ("local", "dask")
+EXECUTORS = ("local", "dask")
 #: files per Dask task: one scheduler round trip costs about as much as reading a short text
 #: file, so files travel in small batches (a batch still runs file by file, each with its limits)
 DASK_BATCH = 16
@@ -159,11 +159,11 @@ class DaskPool:
         self.close()
 
 
-def make_pool(engine: str, jobs: int, timeout: float, memory_limit: int, scheduler: str | None = None) -> Any:
-    if engine == "local":
+def make_pool(executor: str, jobs: int, timeout: float, memory_limit: int, scheduler: str | None = None) -> Any:
+    if executor == "local":
         if scheduler:
-            raise ConfigError("--scheduler only applies to --engine dask")
+            raise ConfigError("--scheduler only applies to --executor dask")
         return WorkerPool(jobs, timeout, memory_limit, warm=True)
-    if engine == "dask":
+    if executor == "dask":
         return DaskPool(jobs, timeout, memory_limit, scheduler)
-    raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    raise ConfigError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")

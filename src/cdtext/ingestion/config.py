@@ -41,10 +41,10 @@ class IngestConfig:
     #: passages longer than this many words are split at sentence boundaries
     max_words: int = 300
     #: PDF backend: ``pdfplumber`` (default) or ``pdfium`` (pypdfium2, about ten times faster)
-    pdf_engine: str = "pdfplumber"
+    pdf_backend: str = "pdfplumber"
     #: where files are processed: ``local`` (a process pool) or ``dask`` (a dask.distributed cluster)
-    engine: str = "local"
-    #: address of a running Dask scheduler (``engine="dask"``); none starts a LocalCluster
+    executor: str = "local"
+    #: address of a running Dask scheduler (``executor="dask"``); none starts a LocalCluster
     scheduler: str | None = None
     #: read files that symbolic links point to outside the input folders (off: they are recorded as skipped)
     follow_symlinks: bool = False
@@ -64,12 +64,12 @@ class IngestConfig:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.max_words < 2 * self.min_words:
             raise ConfigError(f"max_words ({self.max_words}) must be at least twice min_words ({self.min_words})")
-        if self.engine not in ("local", "dask"):
-            raise ConfigError(f"unknown engine {self.engine!r}; choose local or dask")
-        if self.scheduler and self.engine != "dask":
-            raise ConfigError("a scheduler address only applies to the dask engine")
-        if self.pdf_engine not in PDF_ENGINES:
-            raise ConfigError(f"unknown PDF engine {self.pdf_engine!r}; choose one of {', '.join(PDF_ENGINES)}")
+        if self.executor not in ("local", "dask"):
+            raise ConfigError(f"unknown executor {self.executor!r}; choose local or dask")
+        if self.scheduler and self.executor != "dask":
+            raise ConfigError("a scheduler address only applies to the dask executor (--executor dask)")
+        if self.pdf_backend not in PDF_BACKENDS:
+            raise ConfigError(f"unknown PDF backend {self.pdf_backend!r}; choose one of {', '.join(PDF_BACKENDS)}")
 
     @property
     def n_jobs(self) -> int:
@@ -88,12 +88,13 @@ class IngestConfig:
         Overrides whose value is ``None`` are ignored, so CLI options that were
         not given keep the defaults.
         """
-        overrides = {k: v for k, v in overrides.items() if v is not None}
+        overrides = {_RENAMED.get(k, k): v for k, v in overrides.items() if v is not None}
         if value is None:
             base = cls()
         elif isinstance(value, cls):
             base = value
         elif isinstance(value, dict):
+            value = {_RENAMED.get(k, k): v for k, v in value.items()}
             known = {f.name for f in fields(cls)}
             unknown = set(value) - known
             if unknown:
@@ -104,7 +105,9 @@ class IngestConfig:
         return replace(base, **overrides) if overrides else base
 
 
-PDF_ENGINES = ("pdfplumber", "pdfium")
+PDF_BACKENDS = ("pdfplumber", "pdfium")
+#: names used before 0.2 (run cards and scripts keep working)
+_RENAMED = {"engine": "executor", "pdf_engine": "pdf_backend"}
 
 
 def _available_memory() -> int:

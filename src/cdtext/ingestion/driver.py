@@ -216,7 +216,7 @@ def ingest(
     from cdtext.ingestion.cluster import make_pool
 
     # the pool first: its workers start and import their libraries while the store opens
-    with make_pool(cfg.engine, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
+    with make_pool(cfg.executor, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
         known = db.known_files()
         # the first path of each stored content, if that file is still there (a moved corpus has new paths)
         stored_hashes = db.ok_paths_by_hash()

@@ -85,7 +85,7 @@ def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) 
         size = os.path.getsize(path)
         if size > cfg.max_bytes:
             return _failure("too_large", f"{size:,} bytes is over the limit of {cfg.max_bytes:,} (max_bytes)")
-        extracted = read_document(Path(path), max_pages=cfg.max_pages, pdf_engine=cfg.pdf_engine)
+        extracted = read_document(Path(path), max_pages=cfg.max_pages, pdf_backend=cfg.pdf_backend)
         notes = [extracted.reason] if extracted.reason else []
         blocks = extracted.blocks
         total_chars = sum(len(b.text) for b in blocks)

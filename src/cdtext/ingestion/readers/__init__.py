@@ -11,7 +11,7 @@ from cdtext.types import Extracted
 SNIFF_BYTES = 65536
 
 
-def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfplumber") -> Extracted:
+def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfplumber") -> Extracted:
     """Read one file into blocks, choosing the reader from its first bytes.
 
     Raises :class:`ExtractionError` with a status (``empty``, ``unsupported``,
@@ -27,7 +27,7 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_engine: str = "pdfpl
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
     if fmt == "pdf":
-        if pdf_engine == "pdfium":
+        if pdf_backend == "pdfium":
             from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
 
             return read_pdf_pdfium(path, max_pages=max_pages)

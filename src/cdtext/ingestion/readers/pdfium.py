@@ -1,4 +1,4 @@
-"""PDF files -> blocks with pypdfium2: the fast backend (``--pdf-engine pdfium``).
+"""PDF files -> blocks with pypdfium2: the fast backend (``--pdf-backend pdfium``).
 
 PDFium's text page gives the page text and a box per character. Words are
 cut from the text at whitespace and boxed from their first and last
