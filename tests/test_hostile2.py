@@ -473,3 +473,35 @@ def test_pdfium_reads_a_pdf_whose_title_is_not_valid_utf16(tmp_path: Path) -> No
     path.write_bytes(data.replace(b"/Title (XXXXXXXX)", b"/Title <FEFFD800>"))  # a lone high surrogate
     got = read_pdf_pdfium(path)
     assert got.blocks and "Porto" in got.blocks[0].text
+
+
+HOSTILE_SYNTHETIC = Path(__file__).resolve().parents[2] / "shared" / "hostile" / "synthetic"
+
+
+@pytest.mark.skipif(not HOSTILE_SYNTHETIC.exists(), reason="../shared/hostile is absent")
+def test_pdfium_memory_bombs_are_out_of_memory(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("flate-bomb-1GiB.pdf", "flate-bomb-nested-4GiB.pdf"):
+        (folder / name).write_bytes((HOSTILE_SYNTHETIC / name).read_bytes())
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(folder), "--store", str(store), "--pdf-backend", "pdfium", "-q").exit_code == 0
+    assert set(cdtext.read_documents(store).status) == {"oom"}
+
+
+def test_ctrl_c_during_classification_is_one_line(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    table = tmp_path / "many.csv"
+    line = "The mayor met the ambassador of country number {} to talk about trade."
+    rows = "\n".join(f"{i}," + line.format(i) for i in range(300_000))
+    table.write_text("id,text\n" + rows + "\n")
+    cmd = [sys.executable, "-m", "cdtext", "classify", str(table), "--model", "fast", "--out", str(tmp_path / "o.csv")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.startswith("Error: interrupted") and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o.csv").exists()  # no half-written output
