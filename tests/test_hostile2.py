@@ -505,3 +505,22 @@ def test_ctrl_c_during_classification_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert err.startswith("Error: interrupted") and err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "o.csv").exists()  # no half-written output
+
+
+def test_a_full_disk_is_named_and_the_store_stays_readable(tmp_path: Path) -> None:
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        store = disk / "s.duckdb"
+        result = cli("ingest", str(SAMPLES), str(SAMPLES.parent / "annotated"), "--store", str(store), "-q")
+        if result.exit_code == 0:
+            pytest.skip("the corpus fitted on the small disk")
+        assert result.output.startswith("Error: ") and "no space left" in result.output, result.output
+        assert result.output.count("\n") == 1 and "Traceback" not in result.output
+        assert cli("status", "--store", str(store)).exit_code == 0
+        assert not (disk / "s.duckdb.progress.json").exists()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

@@ -339,7 +339,9 @@ def ingest(
                     summary.total,
                 )
         finally:
-            writer.close()  # finished results are stored even when the run is interrupted
-            progress_path(store).unlink(missing_ok=True)  # the store itself tells from now on
+            try:
+                writer.close()  # finished results are stored even when the run is interrupted
+            finally:
+                progress_path(store).unlink(missing_ok=True)  # the store itself tells from now on
     summary.seconds = time.monotonic() - started
     return summary
