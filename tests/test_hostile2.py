@@ -524,3 +524,34 @@ def test_a_full_disk_is_named_and_the_store_stays_readable(tmp_path: Path) -> No
         assert not (disk / "s.duckdb.progress.json").exists()
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_store_from_a_newer_cdtext_is_refused(tmp_path: Path) -> None:
+    import duckdb
+
+    store = tmp_path / "s.duckdb"
+    assert cli("ingest", str(SAMPLES), "--store", str(store), "-q").exit_code == 0
+    with duckdb.connect(str(store)) as con:
+        assert con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()[0] == "2"
+        con.execute("UPDATE store_info SET value = '99' WHERE key = 'schema_version'")
+    result = cli("status", "--store", str(store))
+    assert result.exit_code == 1 and "newer cdtext" in result.output
+
+
+def test_an_error_line_escapes_control_characters(tmp_path: Path) -> None:
+    result = cli("ingest", str(tmp_path / "no\x1b]0;x\x07such"), "--store", str(tmp_path / "s.duckdb"))
+    assert result.exit_code != 0 and "\x1b" not in result.output
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path: Path) -> None:
+    target = tmp_path / "ro"
+    target.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+    try:
+        result = cli("run", str(SAMPLES), "--out", str(target / "out"), "-q")
+        assert result.exit_code == 1 and result.output.startswith("Error: ") and "Traceback" not in result.output
+        assert "Read-only file system" in result.output
+    finally:
+        subprocess.run(["umount", str(target)], capture_output=True)

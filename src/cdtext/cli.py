@@ -62,7 +62,7 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except CdtextError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(printable(exc)) from exc
         except KeyboardInterrupt as exc:
             _interrupted(exc)
         except RuntimeError as exc:  # DuckDB turns Ctrl-C during a query into RuntimeError("Query interrupted")
@@ -70,12 +70,12 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             _interrupted(KeyboardInterrupt())
         except OSError as exc:  # an output folder that is read-only, a path under a file, a full disk ...
-            where = f": {printable(exc.filename)}" if exc.filename else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}") from exc
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(printable(f"{exc.strerror or exc}{where}")) from exc
         except Exception as exc:
             if type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
                 raise
-            raise click.ClickException(_store_problem(exc)) from exc
+            raise click.ClickException(printable(_store_problem(exc))) from exc
 
     return wrapper
 

@@ -99,6 +99,8 @@ def _column_types(table_sql: str) -> dict[str, str]:
     return types
 
 
+#: the store's layout version, recorded in its store_info table; a newer one is refused at open
+SCHEMA_VERSION = 2
 #: columns added after the first release: (table, column, type)
 MIGRATIONS = (
     ("documents", "seconds", "DOUBLE"),
@@ -133,6 +135,8 @@ class Store:
             self._con.execute(SCHEMA)
             for table, column, kind in MIGRATIONS:  # stores made by older versions gain new columns
                 self._con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+            self._con.execute("CREATE TABLE IF NOT EXISTS store_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+            self._con.execute("INSERT OR REPLACE INTO store_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     #: columns every version of the store has had; a file without them is not a cdtext store
     _CORE = {"documents": {"path", "doc_id", "sha256", "status"}, "passages": {"passage_id", "doc_id", "text"}}
@@ -145,6 +149,15 @@ class Store:
         columns: dict[str, set[str]] = {}
         for table, column in rows:
             columns.setdefault(table, set()).add(column)
+        if "store_info" in columns:
+            row = self._con.execute("SELECT value FROM store_info WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row and str(row[0]).isdigit() else 0
+            if version > SCHEMA_VERSION:
+                self._con.close()
+                raise StoreError(
+                    f"{self.path} was written by a newer cdtext (store schema {version}, this one reads up to "
+                    f"{SCHEMA_VERSION}); upgrade cdtext or give another --store path"
+                )
         problems = [t for t, need in self._CORE.items() if t in columns and not need <= columns[t]]
         if problems or (columns and "documents" not in columns) or (self.read_only and not columns):
             self._con.close()
