@@ -43,7 +43,7 @@ def test_bad_profile_values_are_usage_errors(tmp_path: Path, args: list[str]) ->
 
 
 def test_csv_cells_cannot_smuggle_formulas_or_reversed_text(tmp_path: Path) -> None:
-    frame = pd.DataFrame({"text": ["a\r=HYPERLINK(1)", "b\n@SUM(1)", "c\r\n-2+3", "d\u202eevil", "=1+1"]})
+    frame = pd.DataFrame({"text": ["a\r=HYPERLINK(1)", "b\n@SUM(1)", "c\r\n-2+3", "d\u202eev\u200dil\ufeff", "=1+1"]})
     write_table(frame, tmp_path / "t.csv")
     raw = (tmp_path / "t.csv").read_bytes()
     assert b"\r=" not in raw and b"\n=" not in raw and b"\n@" not in raw

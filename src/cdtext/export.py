@@ -29,8 +29,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 _LONE_CR = re.compile(r"\r(?!\n)")
-#: direction overrides, embeddings and isolates: in a cell they reverse how the text after them is shown
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+#: direction overrides, embeddings and isolates (they reverse how the text after them is shown) and invisible
+#: zero-width characters and a stray byte-order mark
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 _LINE_START = re.compile(r"([\r\n])(?=[=+\-@\t\r])")
 
 
@@ -39,7 +40,7 @@ def neutralise_cell(value: Any) -> Any:
 
     A spreadsheet may start a new row at a bare CR (or LF) inside a cell, so what follows a line break must be
     as harmless as the start of the cell; a lone CR is written as LF so that the cell is quoted. Bidi override,
-    embedding and isolate controls are dropped.
+    embedding and isolate controls and invisible zero-width characters are dropped.
     """
     if not isinstance(value, str):
         return value

@@ -16,7 +16,7 @@ from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREA
 from cdtext.report import charts
 
 #: direction overrides, embeddings and isolates: in a passage they would reverse how the rest is shown
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
