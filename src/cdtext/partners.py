@@ -1,0 +1,234 @@
+"""Passages -> the international partners a city engages with in them (first step of the partner-network issue).
+
+A mention becomes a partner when it is a foreign place or an international body *and* its sentence shows
+engagement (visited, met, signed, delegation, sister city, member of, hosted ...); places named only as
+background ("visitors from all over the world", "like Paris") are not partners, nor are the document's own city
+and, when the city's country is known, places in that country.
+
+Kinds: ``city`` (a foreign mayor counts as their city), ``country`` (a country, its government, embassy,
+ambassador or consul; "the Japanese delegation"), ``region`` (a foreign province or state), ``network`` and
+``international_org`` (from ``cdtext/data/partner_orgs.tsv``, with the organisations' sites as sources).
+Places come from the same GeoNames gazetteer as city inference (:mod:`cdtext.places`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from cdtext.places import _CAP_RUN, fold, gazetteer
+
+KINDS = ("city", "country", "region", "network", "international_org")
+
+#: words that show the city doing something with the partner in the same sentence
+_CUES = re.compile(
+    r"\b(visit(?:s|ed|ing)?|met|meet(?:s|ing)?|sign(?:s|ed|ing)?|agreements?|memorand(?:um|a)|MoU|partner(?:s|ship)?|"
+    r"sister[- ]cit(?:y|ies)|twin(?:ned|ning|s)?|delegations?|delegates|host(?:s|ed|ing)?|welcom(?:e|ed|es|ing)|"
+    r"receiv(?:e|ed|es|ing)|members?(?:hip)?|join(?:s|ed|ing)?|collaborat\w*|cooperat\w*|co-operat\w*|exchanges?|"
+    r"missions?|trips?|travel(?:led|ed|s)?|ambassadors?|consul(?:s|ate|ates)?|embass(?:y|ies)|counterparts?|"
+    r"summits?|conferences?|forums?|network|alliance|pledge[ds]?|signator(?:y|ies)|funding|grants?|awarded|"
+    r"mayor of|minister)\b",
+    re.I,
+)
+#: an official noun after a demonym ("the Japanese ambassador", "a German delegation")
+_OFFICIAL = r"(?:ambassador|embassy|consul(?:ate)?(?:[- ]general)?|government|minister|ministry|delegation|officials?|president|prime minister|counterparts?|trade mission|mission)"  # noqa: E501
+_DEMONYMS = {
+    "American": "US", "Argentine": "AR", "Australian": "AU", "Austrian": "AT", "Belgian": "BE", "Brazilian": "BR",
+    "British": "GB", "Bulgarian": "BG", "Canadian": "CA", "Chilean": "CL", "Chinese": "CN", "Colombian": "CO",
+    "Croatian": "HR", "Cuban": "CU", "Czech": "CZ", "Danish": "DK", "Dutch": "NL", "Egyptian": "EG", "Estonian": "EE",
+    "Ethiopian": "ET", "Filipino": "PH", "Finnish": "FI", "French": "FR", "German": "DE", "Ghanaian": "GH",
+    "Greek": "GR", "Hungarian": "HU", "Icelandic": "IS", "Indian": "IN", "Indonesian": "ID", "Iranian": "IR",
+    "Iraqi": "IQ", "Irish": "IE", "Israeli": "IL", "Italian": "IT", "Jamaican": "JM", "Japanese": "JP",
+    "Kenyan": "KE", "Korean": "KR", "Latvian": "LV", "Lithuanian": "LT", "Malaysian": "MY", "Mexican": "MX",
+    "Moroccan": "MA", "Nigerian": "NG", "Norwegian": "NO", "Pakistani": "PK", "Peruvian": "PE", "Polish": "PL",
+    "Portuguese": "PT", "Romanian": "RO", "Russian": "RU", "Rwandan": "RW", "Saudi": "SA", "Scottish": "GB",
+    "Senegalese": "SN", "Serbian": "RS", "Singaporean": "SG", "Slovak": "SK", "Slovenian": "SI",
+    "South African": "ZA", "South Korean": "KR", "Spanish": "ES", "Swedish": "SE", "Swiss": "CH", "Taiwanese": "TW",
+    "Tanzanian": "TZ", "Thai": "TH", "Turkish": "TR", "Ugandan": "UG", "Ukrainian": "UA", "Vietnamese": "VN",
+    "Welsh": "GB",
+}  # fmt: skip
+_DEMONYM_RE = re.compile(
+    rf"\b({'|'.join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True))})\s+(?:\w+\s+){{0,2}}?{_OFFICIAL}\b"
+)
+_SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
+#: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
+MIN_CITY_POPULATION = 100_000
+_PLACE_WORD = re.compile(r"\b(?:in|to|from|with|of|at|visit(?:ed|ing)?|toward|towards|between)\s+$", re.I)
+_TITLED = re.compile(r"(?:Mayor|City|Municipality|Council|Government|Governor|Province|State)\s+of\s+(?:the\s+)?$")
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One partner mention: what, of which kind and country, where in the passage, and how sure."""
+
+    name: str
+    kind: str
+    country: str
+    start: int
+    end: int
+    span: str
+    confidence: float
+
+
+@lru_cache(maxsize=1)
+def _organisations() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, str]]]:
+    """(case-sensitive acronym pattern, case-insensitive name pattern, folded alias -> (name, kind))."""
+    data = resources.files("cdtext").joinpath("data/partner_orgs.tsv").read_text(encoding="utf-8")
+    lookup: dict[str, tuple[str, str]] = {}
+    acronyms, names = [], []
+    for line in data.splitlines()[1:]:
+        if not line.strip() or line.startswith("#") or line.startswith("name\t"):
+            continue
+        name, kind, aliases, _source = line.split("\t")
+        for alias in {name, *aliases.split(";")}:
+            alias = alias.strip()
+            lookup[alias.lower()] = (name, kind)
+            (acronyms if alias.replace(".", "").replace("-", "").isupper() else names).append(re.escape(alias))
+    by_length = lambda items: sorted(set(items), key=len, reverse=True)  # noqa: E731
+    acronym_re = re.compile(rf"(?<![\w-])({'|'.join(by_length(acronyms))})(?![\w-])")
+    name_re = re.compile(rf"\b({'|'.join(by_length(names))})\b", re.I)
+    return acronym_re, name_re, lookup
+
+
+def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]]:
+    """``(name, kind, country, start, end)`` of every foreign-able name in one sentence."""
+    gaz = gazetteer()
+    acronym_re, name_re, lookup = _organisations()
+    found: list[tuple[str, str, str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for pattern in (name_re, acronym_re):
+        for m in pattern.finditer(sentence):
+            if free(m.start(), m.end()):
+                name, kind = lookup[m.group(1).lower()]
+                found.append((name, kind, "", m.start(), m.end()))
+                taken.append((m.start(), m.end()))
+    for m in _DEMONYM_RE.finditer(sentence):
+        if free(m.start(1), m.end(1)):
+            iso = _DEMONYMS[m.group(1)]
+            found.append((gaz.countries.get(iso, iso), "country", iso, m.start(1), m.end(1)))
+            taken.append((m.start(1), m.end(1)))
+    for run in _CAP_RUN.finditer(sentence):
+        words = list(re.finditer(r"[^\s-]+", run.group()))
+        tokens = [w.group().strip(".,'’") for w in words]
+        for start, end, kind in gaz.match(tokens):
+            a, b = run.start() + words[start].start(), run.start() + words[end - 1].end()
+            phrase = " ".join(tokens[start:end])
+            if not free(a, b) or gaz.is_common_word(phrase):
+                continue
+            if kind == "country":
+                iso = gaz.country(phrase) or ""
+                found.append((gaz.countries.get(iso, phrase), "country", iso, a, b))
+            elif kind == "region" and not any(p.population >= 1_000_000 for p in gaz.cities(phrase)):
+                iso, _admin1 = gaz.region(phrase) or ("", "")
+                found.append((phrase, "region", iso, a, b))
+            elif kind == "region":  # New York, Washington: the big city is the likelier partner
+                place = gaz.cities(phrase)[0]
+                found.append((place.name, "city", place.country, a, b))
+            else:
+                titled = bool(_TITLED.search(sentence[:a]))
+                # a place by its main name (or a big city by another spelling), and the whole capitalised run:
+                # "Ana Valenzuela", "San Ysidro Port" or "Paris Hilton" are not places
+                places = [p for p, main in gaz.entries(phrase) if main or p.population >= 1_000_000]
+                whole = start == 0 and end == len(tokens)
+                if phrase.isupper() or not places or not (whole or titled):
+                    continue  # an acronym ("TSU"), or part of a longer name
+                if places[0].population < MIN_CITY_POPULATION and not titled:
+                    continue
+                # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe")
+                # or a place after it ("Dublin, Ireland"): "George returned", "the Commonwealth" are not places
+                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or re.match(r",\s*[A-Z]", sentence[b:])
+                if len(tokens[start:end]) == 1 and places[0].population < 1_000_000 and not (titled or located):
+                    continue
+                after = sentence[b : b + 40]
+                place = places[0]
+                # "Paris, Texas", "London, Ontario", "Spokane, Washington": the name after the comma places the city
+                hint = re.match(r",\s*([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})", after)
+                if hint:
+                    label = hint.group(1).rstrip(".")
+                    where = gaz.region(label, codes=True) or ((gaz.country(label) or "", ""))
+                    if where[0]:
+                        taken.append((b + hint.start(1), b + hint.end(1)))
+                    place = next((p for p in places if p.country == where[0]), place) if where[0] else place
+                    if where[0] and place.country != where[0]:
+                        found.append((phrase, "city", where[0], a, b))
+                        taken.append((a, b))
+                        continue
+                found.append((place.name, "city", place.country, a, b))
+            taken.append((a, b))
+    return [(n, k, c, offset + s, offset + e) for n, k, c, s, e in found]
+
+
+def _domestic_namesake(name: str, country: str) -> bool:
+    places = gazetteer().cities(name)
+    home = max((p.population for p in places if p.country == country), default=0)
+    abroad = max((p.population for p in places if p.country != country), default=0)
+    return home > 0 and home >= 0.2 * abroad
+
+
+def partners_in(text: str, *, city: str | None = None, country: str | None = None) -> list[Partner]:
+    """The partners of one passage (see the module docstring for what counts)."""
+    own_city = fold(city) if city else None
+    own_country = (country or "").upper() or None
+    gaz = gazetteer()
+    if own_country is None and city:
+        places = gaz.cities(city)
+        own_country = places[0].country if places else None
+    out: list[Partner] = []
+    seen: set[tuple[str, str]] = set()
+    for sent in _SENTENCE.finditer(text):
+        sentence = sent.group()
+        cues = [m.start() for m in _CUES.finditer(sentence)]
+        if not cues:
+            continue  # nothing happens with anyone in this sentence: names in it are background
+        for name, kind, iso, start, end in _mentions(sentence, sent.start()):
+            if kind in ("city", "country", "region") and own_country and iso == own_country:
+                continue  # domestic
+            if kind == "city" and own_country and _domestic_namesake(name, own_country):
+                continue  # "Bella Vista" or "Paris, Texas" may be meant: a sizeable namesake at home wins
+            if kind == "city" and own_city and fold(name) == own_city:
+                continue
+            near = min(abs(c - (start - sent.start())) for c in cues) <= 60
+            confidence = round((0.9 if near else 0.7) + (0.05 if kind in ("network", "international_org") else 0), 2)
+            if (name, kind) in seen:
+                continue
+            seen.add((name, kind))
+            out.append(Partner(name, kind, iso, start, end, text[start:end], confidence))
+    return out
+
+
+def extract_partners(
+    texts_or_frame: Sequence[str] | pd.DataFrame | Iterable[str], city: str | None = None, country: str | None = None
+) -> pd.DataFrame:
+    """One row per partner mention: ``passage`` (the row's ``id``/``passage_id`` or position), ``name``, ``kind``,
+    ``country`` (ISO 3166-1 alpha-2, empty for networks and organisations), ``start``, ``end``, ``span``,
+    ``confidence``. A frame's own ``city``/``country`` columns are used for rows where the arguments are not given.
+    """
+    if isinstance(texts_or_frame, pd.DataFrame):
+        frame = texts_or_frame
+        ids = frame.get("id", frame.get("passage_id", pd.Series(range(len(frame)), index=frame.index)))
+        texts = frame["text"].fillna("").astype(str).tolist()
+        cities = frame["city"].tolist() if "city" in frame.columns and city is None else [city] * len(frame)
+        countries = (
+            frame["country"].tolist() if "country" in frame.columns and country is None else [country] * len(frame)
+        )  # noqa: E501
+        ids = list(ids)
+    else:
+        texts = [str(t) for t in texts_or_frame]
+        ids, cities, countries = list(range(len(texts))), [city] * len(texts), [country] * len(texts)
+    rows: list[dict[str, Any]] = []
+    for pid, text, c, k in zip(ids, texts, cities, countries):
+        c = c if isinstance(c, str) and c else None
+        k = k if isinstance(k, str) and k else None
+        rows.extend({"passage": pid, **asdict(p)} for p in partners_in(text, city=c, country=k))
+    columns = ["passage", "name", "kind", "country", "start", "end", "span", "confidence"]
+    return pd.DataFrame(rows, columns=columns)
