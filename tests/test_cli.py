@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import REPO, SAMPLES
 
 from cdtext.cli import main
+from cdtext.pipeline import OUTPUTS
 
 
 def run(*args: str) -> object:
@@ -111,7 +112,7 @@ def test_run_twice_does_no_repeated_work_and_gives_identical_outputs(tmp_path: P
     )
     assert sorted(Path(i["path"]).name for i in card["inputs"]) == sorted(p.name for p in folder.iterdir())
     before = _outputs(out)
-    assert set(before) == {"passages.parquet", "predictions.parquet", "predictions.csv", "profiles.csv", "report.html"}
+    assert set(before) == set(OUTPUTS)
 
     again = run(*args)
     assert again.exit_code == 0, again.output

@@ -125,6 +125,9 @@ def test_hostile_file_names_are_safe_in_outputs(tmp_path: Path) -> None:
             "predictions.parquet",
             "predictions.csv",
             "profiles.csv",
+            "partners.parquet",
+            "partners.csv",
+            "network.csv",
             "report.html",
             "run.json",
         ]

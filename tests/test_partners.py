@@ -49,3 +49,65 @@ def test_a_frame_with_its_own_cities() -> None:
     )
     got = cdtext.extract_partners(frame)
     assert list(got.passage) == ["a"] and list(got.name) == ["Boston"]
+
+
+def _partner_corpus(tmp_path):
+    from pathlib import Path
+
+    folder = Path(tmp_path) / "in"
+    folder.mkdir()
+    (folder / "denver_2016.txt").write_text(
+        "Denver signed a sister city agreement with Kyoto and welcomed a delegation from Germany.\n\n"
+        "The mayor met the Mayor of Takayama to discuss tourism and trade between the two cities.\n\n"
+        "Denver joined C40 Cities to work with other cities on climate action and clean energy.\n"
+    )
+    (folder / "austin_2016.txt").write_text(
+        "Austin hosted the Japanese ambassador and signed an agreement with Kyoto on student exchanges.\n\n"
+        "The council approved the budget for road repairs and the new library.\n"
+    )
+    return folder
+
+
+def test_run_writes_partners_and_the_network_table(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cdtext.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(_partner_corpus(tmp_path)), "--out", str(out), "--replicates", "10"])
+    assert result.exit_code == 0, result.output
+    partners = pd.read_csv(out / "partners.csv")
+    pairs = set(zip(partners.city, partners.name))
+    assert {("Denver", "Kyoto"), ("Austin", "Kyoto"), ("Denver", "C40 Cities")} <= pairs
+    network = pd.read_csv(out / "network.csv", keep_default_na=False)
+    assert list(network.columns[:2]) == ["city", "partner"]
+    kyoto = network[(network.city == "Denver") & (network.partner == "Kyoto")]
+    assert len(kyoto) >= 1 and kyoto.passages.min() == 1 and {"first_year", "last_year"} <= set(network.columns)
+    assert len(cdtext.read_partners(out / "cdtext.duckdb")) == len(partners)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "graphml", "gexf", "json"])
+def test_network_command_formats(tmp_path, fmt: str) -> None:
+    import networkx as nx
+    from click.testing import CliRunner
+
+    from cdtext.cli import main
+
+    store = tmp_path / "s.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(_partner_corpus(tmp_path)), "--store", str(store), "-q"]).exit_code == 0
+    out = tmp_path / f"net.{fmt}"
+    result = runner.invoke(main, ["network", "--store", str(store), "--model", "fast", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    if fmt == "csv":
+        assert "Kyoto" in set(pd.read_csv(out).partner)
+        return
+    if fmt == "json":
+        import json
+
+        graph = nx.node_link_graph(json.loads(out.read_text()), edges="links")
+    else:
+        graph = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
+    assert graph.has_edge("unit:Denver", "city:Kyoto") and graph.has_edge("unit:Austin", "city:Kyoto")
+    assert graph.nodes["city:Kyoto"]["country"] == "JP"
+    assert int(graph.edges["unit:Denver", "city:Kyoto"]["weight"]) == 1

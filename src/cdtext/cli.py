@@ -384,7 +384,7 @@ def status(store: str) -> None:
 @store_option()
 @click.option(
     "--table",
-    type=click.Choice(["documents", "passages", "texts", "predictions"]),
+    type=click.Choice(["documents", "passages", "texts", "predictions", "partners"]),
     default="passages",
     show_default=True,
     help="Table to export.",
@@ -1040,6 +1040,66 @@ def run_command(
             f"{card['n_passages']} passages, {card['n_units']} unit(s) -> {out}/report.html (profiles.csv, run.json)",
             err=True,
         )
+
+
+@main.command()
+@store_option()
+@by_option
+@model_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", *("graphml", "gexf", "json")]),
+    default=None,
+    help="csv (one row per unit x partner x function) or a graph: graphml, gexf (Gephi) or json "
+    "(networkx node-link) [default: from the --out extension, else csv].",
+)
+@click.option(
+    "--min-passages",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Leave out unit-partner pairs named in fewer passages.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="Output file; - writes csv or json to standard output.",
+)
+@_library_call
+def network(store: str, by: str, model: str | None, fmt: str | None, min_passages: int, out: str) -> None:
+    """Export the city-partner network: who each unit engages with abroad, by function.
+
+    Partners are the foreign cities, countries, regions, city networks and
+    international organisations the passages show the city engaging with
+    (docs/partners.md); they are found and stored when the store has none yet.
+    """
+    from cdtext.export import write_table
+    from cdtext.network import GRAPH_FORMATS, network_graph, store_network, write_graph
+
+    cols = by.split(",")
+    suffix = Path(out).suffix.lower().lstrip(".") if out != "-" else ""
+    fmt = fmt or (suffix if suffix in (*GRAPH_FORMATS, "csv") else "csv")
+    partners, table = store_network(store, cols, model)
+    table = table[table.passages >= min_passages] if fmt == "csv" else table
+    if fmt == "csv":
+        write_table(table, out, "csv")
+        return
+    graph = network_graph(partners, table, cols, min_passages)
+    if out == "-":
+        if fmt != "json":
+            raise click.UsageError(f"{fmt} is written to a file: give --out FILE.{fmt}")
+        import json
+
+        import networkx as nx
+
+        click.echo(json.dumps(nx.node_link_data(graph, edges="links"), indent=1))
+        return
+    write_graph(graph, out, fmt)
+    click.echo(f"{graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges -> {out}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,8 @@
 * ``cdtext.duckdb`` — the store (documents, texts, passages, predictions);
 * ``passages.parquet``, ``predictions.parquet`` and ``predictions.csv``;
 * ``profiles.csv`` — one row per unit (see docs/measures.md);
+* ``partners.parquet`` and ``.csv`` — the partners each passage names (docs/partners.md), and
+  ``network.csv`` — one row per unit x partner x function;
 * ``report.html`` — the self-contained report;
 * ``run.json`` — the run card: versions, the model's hash, every input's
   hash and status, counts by status and timings per stage.
@@ -31,7 +33,16 @@ Notify = Callable[[str], None]
 
 
 #: the files a run writes besides run.json
-OUTPUTS = ("passages.parquet", "predictions.parquet", "predictions.csv", "profiles.csv", "report.html")
+OUTPUTS = (
+    "passages.parquet",
+    "predictions.parquet",
+    "predictions.csv",
+    "profiles.csv",
+    "partners.parquet",
+    "partners.csv",
+    "network.csv",
+    "report.html",
+)
 
 
 def _previous_card(out: Path) -> dict[str, Any] | None:
@@ -152,6 +163,7 @@ def run(
     from cdtext.classify.persist import library_versions
     from cdtext.export import atomic_path, write_table
     from cdtext.ingestion.driver import ingest
+    from cdtext.network import network_table, passage_partners
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
 
@@ -200,11 +212,23 @@ def run(
     profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=verdict_rule))
     timings["profile"] = time.perf_counter() - t
 
+    t = time.perf_counter()  # partners of every passage, and the unit x partner x function table
+    ok_docs = documents[documents.status == "ok"].drop_duplicates("doc_id")[["doc_id", "city", "country"]]
+    found = passage_partners(passages.merge(ok_docs, on="doc_id", how="inner"))
+    with Store(store) as db:
+        db.write_partners(found)
+        partners = db.partners_with_documents()
+    network = network_table(partners, predictions_only[["passage_id", "functions"]], by)
+    timings["partners"] = time.perf_counter() - t
+
     t = time.perf_counter()
     write_table(passages, out / "passages.parquet")
     write_table(predictions_only, out / "predictions.parquet")
     write_table(predictions_only, out / "predictions.csv")
     write_table(profiles, out / "profiles.csv")
+    write_table(partners, out / "partners.parquet")
+    write_table(partners, out / "partners.csv")
+    write_table(network, out / "network.csv")
     html = render_report(
         predictions,
         documents,

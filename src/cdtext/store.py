@@ -107,7 +107,7 @@ MIGRATIONS = (
     ("documents", "worker_peak_mb", "DOUBLE"),
     ("documents", "country", "VARCHAR"),
 )
-TABLES = ("documents", "passages", "texts", "predictions")
+TABLES = ("documents", "passages", "texts", "predictions", "partners")
 ROW_GROUP_SIZE = 2048
 _TYPES = {
     name: _column_types(part.split(";")[0])
@@ -340,6 +340,45 @@ class Store:
             """
         ).df()
 
+    # -- partners --------------------------------------------------------------------
+    def write_partners(self, frame: pd.DataFrame) -> None:
+        """Replace the partners table (one row per partner mention; columns as :data:`PARTNER_COLUMNS`)."""
+        import pyarrow as pa
+
+        con = self._con
+        con.execute(PARTNER_SCHEMA)
+        table = pa.Table.from_pandas(frame[list(PARTNER_COLUMNS)].reset_index(drop=True), preserve_index=False)
+        cols = ", ".join(f'"{c}"' for c in PARTNER_COLUMNS)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("_partners", table)
+            con.execute("DELETE FROM partners")
+            con.execute(f"INSERT INTO partners ({cols}) SELECT {cols} FROM _partners")
+            con.unregister("_partners")
+            con.execute("COMMIT")
+        except Exception:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - keep the first error
+                pass
+            raise
+
+    def partners_with_documents(self) -> pd.DataFrame:
+        """Partner mentions with their document's path, city, country (``doc_country``) and year."""
+        if not self.has_table("partners"):
+            raise StoreError(f"{self.path} has no partners yet; run `cdtext run` or `cdtext network` on it")
+        return self._con.execute(
+            """
+            SELECT pa.*, d.path, d.city, d.country AS doc_country, d.year, d.doc_type
+            FROM partners pa
+            JOIN (
+                SELECT doc_id, min(path) AS path FROM documents WHERE status = 'ok' GROUP BY doc_id
+            ) first USING (doc_id)
+            JOIN documents d ON d.path = first.path
+            ORDER BY d.path, pa.passage_id, pa.start
+            """
+        ).df()
+
     # -- summaries -------------------------------------------------------------------
     def problem_documents(self) -> list[tuple[str, str, str]]:
         """``(status, path, reason)`` of every document not read as ``ok``."""
@@ -542,6 +581,29 @@ PREDICTION_SCHEMA = (
     + "\n);"
 )
 _LIST_COLUMNS = {name for name, kind in PREDICTION_COLUMNS if kind.endswith("[]")}
+
+
+#: one row per partner mention (cdtext.partners)
+PARTNER_COLUMNS = ("passage_id", "doc_id", "name", "kind", "country", "start", "end", "span", "confidence")
+PARTNER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS partners (
+    passage_id VARCHAR,
+    doc_id VARCHAR,
+    name VARCHAR,
+    kind VARCHAR,
+    country VARCHAR,
+    start INTEGER,
+    "end" INTEGER,
+    span VARCHAR,
+    confidence DOUBLE
+);
+"""
+
+
+def read_partners(store: str | Path) -> pd.DataFrame:
+    """The partner mentions of a store with their document's path, city, country (``doc_country``) and year."""
+    with Store(store, read_only=True) as s:
+        return s.partners_with_documents()
 
 
 def prediction_columns() -> list[str]:

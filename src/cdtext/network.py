@@ -1,0 +1,149 @@
+"""Partner mentions + predictions -> the city-partner network: a table per unit, partner and function, and graphs.
+
+``network_table`` gives one row per unit x partner x function (passages, documents, first and last year);
+``network_graph`` turns it into a networkx graph (units and partners as nodes, edges weighted by passages and
+labelled with their functions) that ``write_graph`` saves as GraphML, GEXF or node-link JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cdtext.labels import FUNCTIONS
+
+NETWORK_COLUMNS = ("partner", "kind", "partner_country", "function", "passages", "documents", "first_year", "last_year")
+GRAPH_FORMATS = ("graphml", "gexf", "json")
+
+
+def passage_partners(passages: pd.DataFrame) -> pd.DataFrame:
+    """Partner mentions of stored passages (``passage_id``, ``doc_id``, ``text`` and the document's ``city`` and
+    ``country``), in the store's partners layout."""
+    from cdtext.partners import extract_partners
+
+    frame = passages.rename(columns={"passage_id": "id"})[["id", "text", "city", "country"]]
+    found = extract_partners(frame)
+    doc_of = dict(zip(passages["passage_id"], passages["doc_id"]))
+    found = found.rename(columns={"passage": "passage_id"})
+    found.insert(1, "doc_id", found["passage_id"].map(doc_of))
+    return found
+
+
+def network_table(partners: pd.DataFrame, predictions: pd.DataFrame | None, by: Sequence[str]) -> pd.DataFrame:
+    """One row per unit (``by`` columns of the partner's document) x partner x function.
+
+    ``function`` is each function the classifier gave the passage (``none`` when it gave none, or without
+    predictions); ``passages`` and ``documents`` count distinct ones; years span the documents' dates.
+    """
+    cols = list(by)
+    data = partners.copy()
+    for c in cols:
+        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    if predictions is not None and len(predictions):
+        functions = dict(zip(predictions["passage_id"], predictions["functions"]))
+        data["function"] = [list(functions.get(p, ())) or ["none"] for p in data["passage_id"]]
+    else:
+        data["function"] = [["none"]] * len(data)
+    data = data.explode("function")
+    keys = [*cols, "name", "kind", "country", "function"]
+    if data.empty:
+        return pd.DataFrame(columns=[*cols, *NETWORK_COLUMNS])
+    out = (
+        data.groupby(keys, dropna=False)
+        .agg(
+            passages=("passage_id", "nunique"),
+            documents=("doc_id", "nunique"),
+            first_year=("year", "min"),
+            last_year=("year", "max"),
+        )
+        .reset_index()
+        .rename(columns={"name": "partner", "country": "partner_country"})
+    )
+    order = {f: i for i, f in enumerate([*FUNCTIONS, "none"])}
+    out["_f"] = out["function"].map(order)
+    out = out.sort_values([*cols, "passages", "partner", "_f"], ascending=[*[True] * len(cols), False, True, True])
+    return out.drop(columns="_f").reset_index(drop=True)
+
+
+def network_graph(partners: pd.DataFrame, table: pd.DataFrame, by: Sequence[str], min_passages: int = 1) -> Any:
+    """Units and partners as nodes; one edge per unit-partner pair with ``weight`` = passages naming the
+    partner, ``documents`` and ``functions`` (those of :func:`network_table`, ``;``-joined)."""
+    import networkx as nx
+
+    cols = list(by)
+    graph = nx.Graph()
+    if partners.empty:
+        return graph
+    data = partners.copy()
+    for c in cols:
+        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    functions = {
+        key: ";".join(f for f in group["function"] if f != "none")
+        for key, group in table.groupby([*cols, "partner", "kind"], dropna=False)
+    }
+    for key, group in data.groupby([*cols, "name", "kind"], dropna=False):
+        passages = group["passage_id"].nunique()
+        if passages < min_passages:
+            continue
+        unit = " · ".join(str(k) for k in key[: len(cols)])
+        partner, kind = key[len(cols) :]
+        graph.add_node(f"unit:{unit}", label=unit, type="unit")
+        graph.add_node(f"{kind}:{partner}", label=str(partner), type=str(kind), country=str(group["country"].iloc[0]))
+        graph.add_edge(
+            f"unit:{unit}",
+            f"{kind}:{partner}",
+            weight=int(passages),
+            documents=int(group["doc_id"].nunique()),
+            functions=functions.get(key, ""),
+        )
+    return graph
+
+
+def write_graph(graph: Any, out: str | Path, fmt: str) -> None:
+    """Save ``graph`` as GraphML, GEXF or node-link JSON, atomically."""
+    import json
+
+    import networkx as nx
+
+    from cdtext.export import atomic_path
+
+    with atomic_path(out, "wb") as fh:
+        if fmt == "graphml":
+            nx.write_graphml(graph, fh)
+        elif fmt == "gexf":
+            nx.write_gexf(graph, fh)
+        else:
+            fh.write(json.dumps(nx.node_link_data(graph, edges="links"), indent=1).encode("utf-8"))
+
+
+def store_network(
+    store: str | Path, by: Sequence[str] = ("city",), model: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(partner mentions, network table)`` of a store; partners are found (and stored) when it has none yet,
+    and its passages classified when it has no predictions (as ``cdtext profile`` does)."""
+    from cdtext.classify.batch import store_predictions
+    from cdtext.store import Store, read_passages
+
+    predictions, documents, _clf, _n = store_predictions(store, model)
+    with Store(store, read_only=True) as db:
+        has = db.has_table("partners")
+    if not has:
+        passages = read_passages(store)
+        found = passage_partners(passages[["passage_id", "doc_id", "text", "city", "country"]])
+        with Store(store) as db:
+            db.write_partners(found)
+    with Store(store, read_only=True) as db:
+        partners = db.partners_with_documents()
+    missing = [c for c in by if c not in partners.columns]
+    if missing:
+        extra = documents.drop_duplicates("doc_id").set_index("doc_id")
+        for c in missing:
+            if c not in extra.columns:
+                from cdtext.errors import ConfigError
+
+                raise ConfigError(f"cannot group by {c}: not a document column")
+            partners[c] = partners["doc_id"].map(extra[c])
+    return partners, network_table(partners, predictions[["passage_id", "functions"]], by)
