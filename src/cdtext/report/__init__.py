@@ -51,6 +51,38 @@ def _href(path: str, page: Any) -> str:
     return uri
 
 
+def _partner_units(network: pd.DataFrame | None, by: list[str], order: list[str], top: int = 4) -> list[dict]:
+    """Per unit with partners: the top partners of each function (by passages) and partners by world region."""
+    if network is None or network.empty:
+        return []
+    from cdtext.network import world_region
+
+    data = network.copy()
+    data["label"] = [" · ".join(str(v) for v in row) for row in data[by].itertuples(index=False)]
+    out = []
+    for label in [u for u in order if u in set(data["label"])]:
+        group = data[data.label == label]
+        functions = []
+        for f in [*FUNCTIONS, "none"]:
+            rows = group[group.function == f].sort_values(["passages", "partner"], ascending=[False, True])
+            if len(rows):
+                names = [f"{r.partner} ({int(r.passages)})" for r in rows.head(top).itertuples()]
+                functions.append({"name": FUNCTION_NAMES.get(f, "no function assigned"), "partners": names})
+        partners = group.drop_duplicates(["partner", "kind"])
+        regions = pd.Series([world_region(str(c)) for c in partners["partner_country"].fillna("")]).replace("", pd.NA)
+        counts = regions.dropna().value_counts()
+        total = int(counts.sum()) or 1
+        out.append(
+            {
+                "label": label,
+                "n_partners": len(partners),
+                "functions": functions,
+                "regions": [{"name": r, "n": int(n), "share": n / total} for r, n in counts.items()],
+            }
+        )
+    return out
+
+
 def _card_summary(card: dict[str, Any]) -> dict[str, Any]:
     """The model facts the report shows: real-text figures first, the authored split second."""
     metrics = card.get("metrics", {})
@@ -80,6 +112,7 @@ def render_report(
     documents: pd.DataFrame,
     *,
     profiles: pd.DataFrame | None = None,
+    network: pd.DataFrame | None = None,
     by: list[str] | None = None,
     title: str = "City diplomacy profile",
     card: dict[str, Any] | None = None,
@@ -167,6 +200,7 @@ def render_report(
             if passages:
                 functions.append({"name": FUNCTION_NAMES[f], "passages": passages})
         evidence_units.append({"label": " · ".join(map(str, key)), "functions": functions})
+    partner_units = _partner_units(network, by, [u["label"] for u in units + apart])
     env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
     template = env.get_template("template.html")
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
@@ -181,6 +215,7 @@ def render_report(
         model_name=model_name,
         units=units,
         apart=apart,
+        partner_units=partner_units,
         charted_thin=not units and bool(charted),
         legend=legend,
         rule=rule,
