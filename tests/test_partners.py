@@ -111,3 +111,29 @@ def test_network_command_formats(tmp_path, fmt: str) -> None:
     assert graph.has_edge("unit:Denver", "city:Kyoto") and graph.has_edge("unit:Austin", "city:Kyoto")
     assert graph.nodes["city:Kyoto"]["country"] == "JP"
     assert int(graph.edges["unit:Denver", "city:Kyoto"]["weight"]) == 1
+
+
+def test_partner_evaluation_counts_hits_misses_and_false_partners(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from cdtext.cli import main
+    from cdtext.partners import evaluate_partners, read_partner_labels
+
+    rows = [
+        {"id": "1", "text": "Denver signed a sister city agreement with Kyoto.", "city": "Denver", "country": "US",
+         "partners": [{"name": "Kyoto", "kind": "city", "country": "JP"}]},
+        {"id": "2", "text": "A delegation from Germany met the mayor.", "city": "Denver", "country": "US",
+         "partners": [{"name": "Germany", "kind": "country", "country": "DE"},
+                      {"name": "ICLEI", "kind": "network", "country": ""}]},
+        {"id": "3", "text": "The mayor met the Mayor of Takayama.", "city": "Denver", "country": "US", "partners": []},
+    ]  # fmt: skip
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = evaluate_partners(read_partner_labels(path))
+    assert result["kinds"]["city"] == {"support": 1, "precision": 0.5, "recall": 1.0, "f1": 0.6667}
+    assert result["kinds"]["network"]["recall"] == 0.0 and result["overall"]["support"] == 3
+    assert {e["error"] for e in result["errors"]} == {"false partner", "missed"}
+    shown = CliRunner().invoke(main, ["evaluate", "--partners", str(path)])
+    assert shown.exit_code == 0 and "overall" in shown.output and "international_org" in shown.output

@@ -715,6 +715,14 @@ def agreement_command(files: tuple[str, ...], fmt: str) -> None:
 )
 @_text_sources
 @click.option(
+    "--partners",
+    "partners",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Instead, score partner extraction on this partner evaluation file (e.g. corpus/partners/test.jsonl): "
+    "precision, recall and F1 per partner kind.",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False),
@@ -728,6 +736,7 @@ def evaluate(
     labels: tuple[str, ...],
     store: str | None,
     text_root: str | None,
+    partners: str | None,
     json_out: str | None,
 ) -> None:
     """Figures of a model, real text first, beside the lexicon baseline.
@@ -743,6 +752,17 @@ def evaluate(
 
     from cdtext.classify.evaluate import SECTION_TITLES, evaluate_model, format_by_source, format_comparison
     from cdtext.export import atomic_path
+
+    if partners:
+        from cdtext.partners import evaluate_partners, format_partner_evaluation, read_partner_labels
+
+        result = evaluate_partners(read_partner_labels(partners))
+        click.echo(f"Partner extraction on {result['n_passages']} passages of {printable(partners)}")
+        click.echo(format_partner_evaluation(result))
+        if json_out:
+            with atomic_path(json_out, "w") as fh:
+                json.dump(result, fh, indent=2)
+        return
 
     results = evaluate_model(model, corpus, labels=list(labels), store=store, text_root=text_root)
     for section, figures in results.items():

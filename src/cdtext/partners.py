@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -232,3 +233,72 @@ def extract_partners(
         rows.extend({"passage": pid, **asdict(p)} for p in partners_in(text, city=c, country=k))
     columns = ["passage", "name", "kind", "country", "start", "end", "span", "confidence"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def read_partner_labels(path: str | Path) -> pd.DataFrame:
+    """A partner evaluation file (JSON lines: id, text, city, country, register, partners[{name, kind, country}])."""
+    import json
+
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            from cdtext.errors import LabelError
+
+            raise LabelError(f"{path}, line {n}: not JSON ({exc})") from exc
+        bad = [p for p in row.get("partners", []) if p.get("kind") not in KINDS]
+        if bad or "text" not in row:
+            from cdtext.errors import LabelError
+
+            raise LabelError(f"{path}, line {n}: needs text and partners of kinds {', '.join(KINDS)}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _key(name: str, kind: str, country: str) -> tuple[str, str]:
+    # countries compare by ISO code ("South Korea" / "Korea, Republic of"), the rest by folded name
+    return (kind, (country or "").upper() if kind == "country" and country else fold(name))
+
+
+def evaluate_partners(labels: pd.DataFrame) -> dict[str, Any]:
+    """Partner-level precision, recall and F1 (per kind and overall) of :func:`extract_partners` on labelled
+    passages: a found partner is right when the passage's labels have the same kind and name (countries: the
+    same ISO code)."""
+    found = extract_partners(labels[["id", "text", "city", "country"]])
+    tp: dict[str, int] = dict.fromkeys(KINDS, 0)
+    fp: dict[str, int] = dict.fromkeys(KINDS, 0)
+    fn: dict[str, int] = dict.fromkeys(KINDS, 0)
+    errors = []
+    by_passage = {pid: group for pid, group in found.groupby("passage")}
+    for row in labels.itertuples():
+        gold = {_key(p["name"], p["kind"], p.get("country", "")) for p in row.partners}
+        group = by_passage.get(row.id)
+        got = set() if group is None else {_key(n, k, c) for n, k, c in zip(group.name, group.kind, group.country)}
+        for kind, _name in gold & got:
+            tp[kind] += 1
+        for kind, name in got - gold:
+            fp[kind] += 1
+            errors.append({"id": row.id, "error": "false partner", "kind": kind, "name": name})
+        for kind, name in gold - got:
+            fn[kind] += 1
+            errors.append({"id": row.id, "error": "missed", "kind": kind, "name": name})
+
+    def prf(t: int, p: int, n: int) -> dict[str, float]:
+        precision = t / (t + p) if t + p else float("nan")
+        recall = t / (t + n) if t + n else float("nan")
+        f1 = 2 * t / (2 * t + p + n) if t + p + n else float("nan")
+        return {"support": t + n, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+    kinds = {k: prf(tp[k], fp[k], fn[k]) for k in KINDS}
+    overall = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return {"n_passages": len(labels), "overall": overall, "kinds": kinds, "errors": errors}
+
+
+def format_partner_evaluation(result: dict[str, Any]) -> str:
+    lines = [f"{'kind':<20} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}"]
+    for name, r in [*result["kinds"].items(), ("overall", result["overall"])]:
+        lines.append(f"{name:<20} {r['support']:>7} {r['precision']:>9.3f} {r['recall']:>7.3f} {r['f1']:>6.3f}")
+    return "\n".join(lines)
