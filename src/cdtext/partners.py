@@ -33,8 +33,10 @@ _CUES = re.compile(
     r"sister[- ]cit(?:y|ies)|twin(?:ned|ning|s)?|delegations?|delegates|host(?:s|ed|ing)?|welcom(?:e|ed|es|ing)|"
     r"receiv(?:e|ed|es|ing)|members?(?:hip)?|join(?:s|ed|ing)?|collaborat\w*|cooperat\w*|co-operat\w*|exchanges?|"
     r"missions?|trips?|travel(?:led|ed|s)?|ambassadors?|consul(?:s|ate|ates)?|embass(?:y|ies)|counterparts?|"
-    r"summits?|conferences?|forums?|network|alliance|pledge[ds]?|signator(?:y|ies)|funding|grants?|awarded|"
-    r"mayor of|minister)\b",
+    r"summits?|conferences?|forums?|pledge[ds]?|signator(?:y|ies)|funding|funded|grants?|awarded|loans?|"
+    r"co-financ\w*|financ(?:ed|ing)|partnered|jointly|advis(?:e|ed|es|ing)|dispatch\w*|"
+    r"work(?:s|ed|ing)? (?:with|alongside)|report(?:s|ed|ing)? (?:\w+ )?(?:to|through)|"
+    r"mayor of|governor of|minister)\b",
     re.I,
 )
 #: an official noun after a demonym ("the Japanese ambassador", "a German delegation")
@@ -57,6 +59,24 @@ _DEMONYMS = {
 _DEMONYM_RE = re.compile(
     rf"\b({'|'.join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True))})\s+(?:\w+\s+){{0,2}}?{_OFFICIAL}\b"
 )
+#: people who merely come from somewhere: "visitors from Japan", "tourists from the United States"
+_BACKGROUND = re.compile(
+    r"\b(?:visitors|tourists|travell?ers|guests|students|immigrants|migrants|residents|people|families|fans)\b"
+    r"[^.;]{0,40}\bfrom\b[^.;]*$",
+    re.I,
+)
+#: foreign regions the gazetteer does not list: "the Italian region of Lombardy", "Governor of Kanagawa",
+#: "Cebu Province"
+_REGION_PATTERNS = (
+    re.compile(
+        r"\b(?:the\s+)?(?:(?P<dem>[A-Z][a-z]+)\s+)?(?:state|province|prefecture|region|canton|department|land)\s+of\s+"
+        r"(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})"
+    ),
+    re.compile(r"\bGovernor of (?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2}?)(?=\s+(?:Prefecture|Province|State)\b|\b)"),
+    re.compile(r"\b(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:Prefecture|Province)\b"),
+)
+#: how a country is written when it only says where a partner is: "in Japan", "in southern China", "Irpin, Ukraine"
+_LOCATOR = re.compile(r"(?:\bin\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*)$", re.I)
 _SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
 #: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
 MIN_CITY_POPULATION = 100_000
@@ -113,14 +133,28 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 name, kind = lookup[m.group(1).lower()]
                 found.append((name, kind, "", m.start(), m.end()))
                 taken.append((m.start(), m.end()))
+    for pattern in _REGION_PATTERNS:
+        for m in pattern.finditer(sentence):
+            name = m.group("name")
+            if not free(m.start("name"), m.end("name")) or gaz.country(name) or gaz.is_common_word(name):
+                continue
+            dem = m.groupdict().get("dem")
+            iso = _DEMONYMS.get(dem, "") if dem else ""
+            known = gaz.region(name)
+            iso = iso or (known[0] if known else "")
+            found.append((name, "region", iso, m.start("name"), m.end("name")))
+            taken.append((m.start("name"), m.end("name")))
     for m in _DEMONYM_RE.finditer(sentence):
         if free(m.start(1), m.end(1)):
             iso = _DEMONYMS[m.group(1)]
             found.append((gaz.countries.get(iso, iso), "country", iso, m.start(1), m.end(1)))
             taken.append((m.start(1), m.end(1)))
+    last_city_end: int | None = None
     for run in _CAP_RUN.finditer(sentence):
+        if _BACKGROUND.search(sentence[: run.start()]):
+            continue  # "visitors from Japan": where people come from is not a partner
         words = list(re.finditer(r"[^\s-]+", run.group()))
-        tokens = [w.group().strip(".,'’") for w in words]
+        tokens = [re.sub(r"['’]s$", "", w.group().strip(".,'’")) for w in words]
         for start, end, kind in gaz.match(tokens):
             a, b = run.start() + words[start].start(), run.start() + words[end - 1].end()
             phrase = " ".join(tokens[start:end])
@@ -143,11 +177,17 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 whole = start == 0 and end == len(tokens)
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
-                if places[0].population < MIN_CITY_POPULATION and not titled:
+                # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe"),
+                # a place after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and Padua"):
+                # "George returned", "the Commonwealth" are not places
+                qualified = re.match(r",\s*[A-Z]", sentence[b:])
+                listed = last_city_end is not None and re.fullmatch(
+                    r"\s*(?:,|and|&|, and)\s*", sentence[last_city_end:a]
+                )
+                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or qualified or listed
+                smallest = MIN_CITY_POPULATION if not (located or titled) else 30_000
+                if places[0].population < smallest and not (titled or qualified):
                     continue
-                # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe")
-                # or a place after it ("Dublin, Ireland"): "George returned", "the Commonwealth" are not places
-                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or re.match(r",\s*[A-Z]", sentence[b:])
                 if len(tokens[start:end]) == 1 and places[0].population < 1_000_000 and not (titled or located):
                     continue
                 after = sentence[b : b + 40]
@@ -165,6 +205,7 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                         taken.append((a, b))
                         continue
                 found.append((place.name, "city", place.country, a, b))
+                last_city_end = b
             taken.append((a, b))
     return [(n, k, c, offset + s, offset + e) for n, k, c, s, e in found]
 
@@ -191,12 +232,19 @@ def partners_in(text: str, *, city: str | None = None, country: str | None = Non
         cues = [m.start() for m in _CUES.finditer(sentence)]
         if not cues:
             continue  # nothing happens with anyone in this sentence: names in it are background
-        for name, kind, iso, start, end in _mentions(sentence, sent.start()):
+        mentions = _mentions(sentence, sent.start())
+        # a country that only locates a partner city or region ("Sakai, our sister city in Japan") is not one more
+        located_in = {iso for _n, kind, iso, _s, _e in mentions if kind in ("city", "region") and iso}
+        for name, kind, iso, start, end in mentions:
+            if kind == "country" and iso in located_in and _LOCATOR.search(text[max(0, start - 30) : start]):
+                continue
+            if kind == "country" and own_country and (gaz.region(name) or ("",))[0] == own_country:
+                continue  # "Georgia" in a U.S. document is the state
             if kind in ("city", "country", "region") and own_country and iso == own_country:
                 continue  # domestic
             if kind == "city" and own_country and _domestic_namesake(name, own_country):
                 continue  # "Bella Vista" or "Paris, Texas" may be meant: a sizeable namesake at home wins
-            if kind == "city" and own_city and fold(name) == own_city:
+            if kind == "city" and own_city and fold(name) == own_city and iso in (own_country, None, ""):
                 continue
             near = min(abs(c - (start - sent.start())) for c in cues) <= 60
             confidence = round((0.9 if near else 0.7) + (0.05 if kind in ("network", "international_org") else 0), 2)
