@@ -61,8 +61,8 @@ _DEMONYM_RE = re.compile(
 )
 #: people who merely come from somewhere: "visitors from Japan", "tourists from the United States"
 _BACKGROUND = re.compile(
-    r"\b(?:visitors|tourists|travell?ers|guests|students|immigrants|migrants|residents|people|families|fans)\b"
-    r"[^.;]{0,40}\bfrom\b[^.;]*$",
+    r"(?:\b(?:visitors|tourists|travell?ers|guests|students|immigrants|migrants|residents|people|families|fans)\b"
+    r"[^.;]{0,40}|\b(?:immigrated|emigrated|fled|came|moved|arrived)\b[^.;]{0,60})\bfrom\b[^.;]*$",
     re.I,
 )
 #: foreign regions the gazetteer does not list: "the Italian region of Lombardy", "Governor of Kanagawa",
@@ -173,7 +173,9 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 titled = bool(_TITLED.search(sentence[:a]))
                 # a place by its main name (or a big city by another spelling), and the whole capitalised run:
                 # "Ana Valenzuela", "San Ysidro Port" or "Paris Hilton" are not places
-                places = [p for p, main in gaz.entries(phrase) if main or p.population >= 1_000_000]
+                entries = gaz.entries(phrase)
+                places = [p for p, main in entries if main or p.population >= 1_000_000]
+                by_main = any(main for _p, main in entries)
                 whole = start == 0 and end == len(tokens)
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
@@ -188,7 +190,8 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 smallest = MIN_CITY_POPULATION if not (located or titled) else 30_000
                 if places[0].population < smallest and not (titled or qualified):
                     continue
-                if len(tokens[start:end]) == 1 and places[0].population < 1_000_000 and not (titled or located):
+                big = places[0].population >= 1_000_000 and by_main  # "Paris", "Seoul"; not "Bay" (another spelling)
+                if len(tokens[start:end]) == 1 and not big and not (titled or located):
                     continue
                 after = sentence[b : b + 40]
                 place = places[0]
