@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -314,16 +315,11 @@ class Store:
         for i, name in enumerate(table.column_names):
             if name in _LIST_COLUMNS:
                 table = table.set_column(i, name, pa.array(frame[name], type=pa.list_(pa.string())))
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             con.register("_pred", table)
             con.execute("DELETE FROM predictions WHERE passage_id IN (SELECT passage_id FROM _pred)")
             con.execute(f"INSERT INTO predictions ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _pred")
             con.unregister("_pred")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
 
     def predictions_with_passages(self) -> pd.DataFrame:
         """Predictions joined with their passage's text and position and its document's metadata."""
@@ -349,19 +345,11 @@ class Store:
         con.execute(PARTNER_SCHEMA)
         table = pa.Table.from_pandas(frame[list(PARTNER_COLUMNS)].reset_index(drop=True), preserve_index=False)
         cols = ", ".join(f'"{c}"' for c in PARTNER_COLUMNS)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             con.register("_partners", table)
             con.execute("DELETE FROM partners")
             con.execute(f"INSERT INTO partners ({cols}) SELECT {cols} FROM _partners")
             con.unregister("_partners")
-            con.execute("COMMIT")
-        except Exception:
-            try:
-                con.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001 - keep the first error
-                pass
-            raise
 
     def partners_with_documents(self) -> pd.DataFrame:
         """Partner mentions with their document's path, city, country (``doc_country``) and year."""
@@ -426,8 +414,7 @@ class Store:
         if not docs:
             return
         con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             if not fresh:
                 self._drop_rows_of([d["path"] for d in docs])
             self._append("documents", DOCUMENT_COLUMNS, [tuple(d[c] for c in DOCUMENT_COLUMNS) for d in docs])
@@ -444,11 +431,19 @@ class Store:
                         [[row[0] for row in unique]],
                     )
                 self._append("passages", PASSAGE_COLUMNS, unique)
-            con.execute("COMMIT")
-        except Exception:
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One DuckDB transaction; on an error it is rolled back and that first error raised (a failed commit
+        may already have ended the transaction, and the rollback's own error would hide the cause)."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self._con.execute("COMMIT")
+        except BaseException:
             try:
-                con.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001 - a failed commit may have ended the transaction: keep the first error
+                self._con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - keep the first error
                 pass
             raise
 
