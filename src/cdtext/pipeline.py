@@ -69,12 +69,10 @@ def _inventory(
     A repeat run whose inventory, settings and title equal the previous run's keeps its outputs without opening the
     store or importing the analysis libraries (any difference takes the full path, which compares content hashes).
     """
+    from cdtext.classify.files import model_paths
     from cdtext.ingestion.walk import walk
 
-    def model_paths(path: Path) -> tuple[Path, ...]:  # as cdtext.classify.persist names them, without its numpy
-        stem = path.name.removesuffix(".card.json").removesuffix(".npz")
-        return path.with_name(stem + ".npz"), path.with_name(stem + ".card.json")
-
+    model_files: tuple[Path, ...]
     if model is None or str(model) in ("default", "fast"):
         model_files = model_paths(Path(__file__).parent / "models" / str(model or "default"))
     elif str(model) == "lexicon":

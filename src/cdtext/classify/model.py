@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from cdtext.classify.persist import PARAMS
 from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 
 ANY = "any_function"
@@ -148,7 +149,7 @@ class PassageClassifier:
         self.dense_scale = dense_scale
 
     # -- scikit-learn estimator protocol (clone, grid search) without importing scikit-learn -------------
-    _PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
+    _PARAMS = PARAMS  # the constructor's parameters, as a model card may set them
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PARAMS}

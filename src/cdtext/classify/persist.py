@@ -31,11 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from cdtext.classify.files import model_paths
 from cdtext.errors import ModelError
 from cdtext.hashing import file_sha256
 
-CARD_SUFFIX = ".card.json"
-MODEL_SUFFIX = ".npz"
 FORMAT = "cdtext-arrays-1"
 #: the arrays of a model file and their kinds (f: float, u: unsigned int)
 ARRAYS = {
@@ -48,16 +47,6 @@ ARRAYS = {
 }
 #: estimator parameters a card may set (anything else is refused)
 PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
-
-
-def model_paths(path: str | Path) -> tuple[Path, Path]:
-    """``(array file, card file)`` for a model path given with or without a suffix."""
-    p = Path(path)
-    name = p.name
-    for suffix in (CARD_SUFFIX, MODEL_SUFFIX):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return p.with_name(name + MODEL_SUFFIX), p.with_name(name + CARD_SUFFIX)
 
 
 def library_versions() -> dict[str, str]:
