@@ -112,26 +112,15 @@ def test_hostile_file_names_are_safe_in_outputs(tmp_path: Path) -> None:
         if big.stat().st_size > 5_000_000:  # the very large pages are for the slow test
             big.unlink()
     run_dir = tmp_path / "run"
-    from cdtext.pipeline import run
+    from cdtext.pipeline import OUTPUTS, run
 
     card = run([out], run_dir, replicates=50, config={"jobs": 2, "timeout": 30})
     names = {Path(i["path"]).name for i in card["inputs"]}
     on_disk = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert names == on_disk, "every input, whatever its name, is recorded exactly once"
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted(
-        [
-            "cdtext.duckdb",
-            "passages.parquet",
-            "predictions.parquet",
-            "predictions.csv",
-            "profiles.csv",
-            "partners.parquet",
-            "partners.csv",
-            "network.csv",
-            "report.html",
-            "run.json",
-        ]
-    ), "no output file is named after an input"
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(["cdtext.duckdb", "run.json", *OUTPUTS]), (
+        "no output file is named after an input"
+    )
     html = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
     rows = list(csv.reader((run_dir / "predictions.csv").open(encoding="utf-8")))

@@ -31,7 +31,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LONE_CR = re.compile(r"\r(?!\n)")
 #: direction overrides, embeddings and isolates (they reverse how the text after them is shown) and invisible
 #: zero-width characters and a stray byte-order mark
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
+INVISIBLE_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 _LINE_START = re.compile(r"([\r\n])(?=[=+\-@\t\r])")
 
 
@@ -44,7 +44,7 @@ def neutralise_cell(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    value = _BIDI.sub("", value)
+    value = INVISIBLE_CONTROLS.sub("", value)
     if "\r" in value or "\n" in value:
         # a lone CR becomes LF: CSV writers quote a cell for LF but not for a bare CR
         value = _LONE_CR.sub("\n", value)

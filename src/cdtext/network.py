@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from cdtext.errors import ConfigError
 from cdtext.labels import FUNCTIONS
 
 NETWORK_COLUMNS = ("partner", "kind", "partner_country", "function", "passages", "documents", "first_year", "last_year")
@@ -143,8 +144,6 @@ def store_network(
         extra = documents.drop_duplicates("doc_id").set_index("doc_id")
         for c in missing:
             if c not in extra.columns:
-                from cdtext.errors import ConfigError
-
                 raise ConfigError(f"cannot group by {c}: not a document column")
             partners[c] = partners["doc_id"].map(extra[c])
     return partners, network_table(partners, predictions[["passage_id", "functions"]], by)

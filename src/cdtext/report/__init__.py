@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +11,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cdtext import __version__
 from cdtext.aggregate import VerdictRule, compare, evidence, profile
+from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
 from cdtext.report import charts
-
-#: direction overrides, embeddings and isolates: in a passage they would reverse how the rest is shown
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -188,7 +185,7 @@ def render_report(
             rows = group[group.function == f]
             passages = [
                 {
-                    "text": _BIDI.sub("", str(r.text)),
+                    "text": INVISIBLE_CONTROLS.sub("", str(r.text)),
                     "probability": float(r.probability),
                     "file": Path(str(r.path)).name,
                     "href": _href(str(r.path), r.page),
