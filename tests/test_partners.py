@@ -14,6 +14,12 @@ CASES = [
     ("Mayor Hancock met the Japanese ambassador and the Mayor of Takayama.", {("Japan", "country", "JP"), ("Takayama", "city", "JP")}),  # noqa: E501
     ("The city received funding from the European Union and the World Bank.", {("European Union", "international_org", ""), ("World Bank", "international_org", "")}),  # noqa: E501
     ("Mayor Lord met the Mayor of London, Ontario at the conference.", {("London", "city", "CA")}),
+    # provinces and states abroad, from the ISO 3166-2 gazetteer, by English or local name or adjective
+    ("The mayor led a trade mission to Bavaria and met officials in Gyeonggi.", {("Bavaria", "region", "DE"), ("Gyeonggi", "region", "KR")}),  # noqa: E501
+    ("Officials from Jawa Barat and the Catalan government joined the summit.", {("West Java", "region", "ID"), ("Catalonia", "region", "ES")}),  # noqa: E501
+    ("The council hosted a delegation from Lorient, its twin town in Brittany.", {("Lorient", "city", "FR")}),
+    ("The council approved a contract with Delta and Continental for airport gates.", set()),
+    ("The City of Piedmont signed the agreement with the county.", set()),
     # not partners: background, domestic places, people and words that share a place's name
     ("The festival drew visitors from all over the world, including Paris and Tokyo.", set()),
     ("The mayor visited Paris, Texas to meet local officials.", set()),
@@ -84,6 +90,31 @@ def test_run_writes_partners_and_the_network_table(tmp_path) -> None:
     kyoto = network[(network.city == "Denver") & (network.partner == "Kyoto")]
     assert len(kyoto) >= 1 and kyoto.passages.min() == 1 and {"first_year", "last_year"} <= set(network.columns)
     assert len(cdtext.read_partners(out / "cdtext.duckdb")) == len(partners)
+    # the report shows, for each partner named, a passage naming it with the name marked
+    report = (out / "report.html").read_text(encoding="utf-8")
+    section = report[report.index("Partners abroad") : report.index("<h2>Evidence")]
+    assert "<mark>Kyoto</mark>" in section and "denver_2016.txt" in section
+
+
+def test_units_by_the_documents_country_not_the_partners(tmp_path) -> None:
+    """--by country groups by the document's country; the partner's stays partner_country (this crashed)."""
+    from click.testing import CliRunner
+
+    from cdtext.cli import main
+
+    out = tmp_path / "out"
+    args = ["run", str(_partner_corpus(tmp_path)), "--out", str(out), "--replicates", "10", "--by", "country"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    network = pd.read_csv(out / "network.csv", keep_default_na=False)
+    assert set(network.country) == {"US"} and {"JP", "DE"} <= set(network.partner_country)
+    profiles = pd.read_csv(out / "profiles.csv", keep_default_na=False)
+    assert profiles.loc[profiles.country == "US", "n_partners"].iloc[0] >= 4
+    report = CliRunner().invoke(
+        main, ["report", "--store", str(out / "cdtext.duckdb"), "--out", str(tmp_path / "r.html")]
+    )
+    assert report.exit_code == 0, report.output
+    assert "<mark>Kyoto</mark>" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "graphml", "gexf", "json"])
@@ -139,8 +170,9 @@ def test_partner_evaluation_counts_hits_misses_and_false_partners(tmp_path) -> N
     assert shown.exit_code == 0 and "overall" in shown.output and "international_org" in shown.output
 
 
-def test_held_out_partner_figures_meet_the_overall_target() -> None:
-    """corpus/partners/test.jsonl is held out (nothing was tuned on it); the issue's target is F1 >= 0.85 overall."""
+def test_held_out_partner_figures_meet_the_targets() -> None:
+    """corpus/partners/test.jsonl is held out (nothing was tuned on it); the issue's targets are F1 >= 0.85 overall
+    and >= 0.75 per kind."""
     from pathlib import Path
 
     from cdtext.partners import evaluate_partners, read_partner_labels
@@ -149,3 +181,5 @@ def test_held_out_partner_figures_meet_the_overall_target() -> None:
     result = evaluate_partners(read_partner_labels(path))
     assert result["n_passages"] == 160
     assert result["overall"]["f1"] >= 0.85, result["overall"]
+    # and F1 >= 0.75 for every kind
+    assert all(k["f1"] >= 0.75 for k in result["kinds"].values()), result["kinds"]

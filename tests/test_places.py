@@ -57,6 +57,12 @@ def test_gazetteer_basics() -> None:
     assert gaz.cities("Sevilla")[0].name == gaz.cities("Seville")[0].name
     assert gaz.region("Ontario") == ("CA", "08")
     assert gaz.is_common_word("Reading") and not gaz.is_common_word("Seattle")
+    # provinces and states elsewhere (ISO 3166-2), under their English name
+    assert (
+        gaz.foreign_region("Bayern") == gaz.foreign_region("Bavaria") and gaz.foreign_region("Bayern").name == "Bavaria"
+    )
+    assert gaz.foreign_region("Guangdong Sheng").name == "Guangdong" and gaz.foreign_region("Kanagawa").country == "JP"
+    assert gaz.foreign_region("Southern Region") is None and gaz.foreign_region("Delta") is None
 
 
 def _ingest(tmp_path: Path, files: dict[str, str], *extra: str) -> pd.DataFrame:

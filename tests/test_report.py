@@ -142,7 +142,19 @@ def _synthetic_report() -> str:
         columns=["city", "partner", "kind", "partner_country", "function", "passages", "documents", "first_year",
                  "last_year"],
     )  # fmt: skip
-    return render_report(predictions, documents, replicates=50, network=network)
+    # a partner mention in a long passage of each of two units, for the evidence under "where"
+    mentions = []
+    for city in ("Kuala Lumpur", "San Francisco"):
+        docs = set(documents.loc[documents.city == city, "doc_id"])
+        row = predictions.index[predictions.doc_id.isin(docs)][0]
+        before = "The city council approved an extended memorandum on heat resilience and shared procurement " * 3
+        name = "Global Covenant of Mayors for Climate and Energy"
+        predictions.loc[row, "text"] = before + name + " and its regional chapters, with a long tail of text " * 2
+        predictions.loc[row, "p_global_policy_collaboration"] = 0.9  # the function the network row names
+        for pid in [predictions.loc[row, "passage_id"]]:
+            mentions.append({"passage_id": pid, "name": name, "kind": "network", "start": len(before),
+                             "end": len(before) + len(name), "confidence": 0.9})  # fmt: skip
+    return render_report(predictions, documents, replicates=50, network=network, partners=pd.DataFrame(mentions))
 
 
 def test_report_lists_thin_and_unknown_units_apart() -> None:
@@ -153,6 +165,7 @@ def test_report_lists_thin_and_unknown_units_apart() -> None:
     assert "Kuala Lumpur" in charts_part and "Smallville" not in charts_part and "(unknown)" not in charts_part
     assert 'class="legend"' in html and "-0.00" not in html
     assert "Partners abroad" in html and "Saint Petersburg (2)" in html
+    assert "<mark>Global Covenant of Mayors for Climate and Energy</mark>" in html
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -164,9 +177,9 @@ def test_report_layout_at_desktop_and_phone_width(tmp_path: Path, width: int) ->
     html = _synthetic_report()
     page = tmp_path / "probe.html"
     page.write_text(
-        re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html).replace(
-            "</body>", LAYOUT_PROBE + "</body>"
-        ),
+        re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+        .replace("<details ", "<details open ")  # measure the partner evidence too
+        .replace("</body>", LAYOUT_PROBE + "</body>"),
         encoding="utf-8",
     )
     common = [

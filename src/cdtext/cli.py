@@ -965,18 +965,32 @@ def report(
 ) -> None:
     """Write a self-contained HTML report: verdicts, charts, evidence passages, method and limits.
 
+    Partners abroad are shown when the store has them (`cdtext run` or
+    `cdtext network` finds them).
+
     The file opens offline, makes no external requests and needs no
     JavaScript; passage text is escaped and a Content-Security-Policy forbids
     scripts.
     """
     from cdtext.export import atomic_path
     from cdtext.report import render_report
+    from cdtext.store import Store
 
     predictions, documents, clf = _store_predictions(store, model)
+    units = by.split(",")
+    with Store(store, read_only=True) as db:  # the partner section, when `cdtext run` or `network` found them
+        partners = db.partners_with_documents() if db.has_table("partners") else None
+    network = None
+    if partners is not None:
+        from cdtext.network import network_table, with_units
+
+        network = network_table(with_units(partners, documents, units), predictions[["passage_id", "functions"]], units)
     html = render_report(
         predictions,
         documents,
-        by=by.split(","),
+        network=network,
+        partners=partners,
+        by=units,
         title=title,
         card=clf.card,
         model_name=clf.name,

@@ -34,23 +34,41 @@ def passage_partners(passages: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
+def with_units(partners: pd.DataFrame, documents: pd.DataFrame | None, by: Sequence[str]) -> pd.DataFrame:
+    """Partner mentions (as :meth:`Store.partners_with_documents` gives them) with their partner's country as
+    ``partner_country`` and the ``by`` columns of their document: ``country`` is the document's, and columns the
+    mentions lack ("region" of a ``--meta`` file) come from ``documents``."""
+    data = partners.rename(columns={"country": "partner_country"})
+    if "doc_country" in data.columns:
+        data = data.rename(columns={"doc_country": "country"})
+    missing = [c for c in by if c not in data.columns]
+    if missing:
+        extra = documents.drop_duplicates("doc_id").set_index("doc_id") if documents is not None else pd.DataFrame()
+        for c in missing:
+            if c not in extra.columns:
+                raise ConfigError(f"cannot group by {c}: not a document column")
+            data[c] = data["doc_id"].map(extra[c])
+    for c in by:
+        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    return data
+
+
 def network_table(partners: pd.DataFrame, predictions: pd.DataFrame | None, by: Sequence[str]) -> pd.DataFrame:
-    """One row per unit (``by`` columns of the partner's document) x partner x function.
+    """One row per unit (``by`` columns of the partner's document) x partner x function, from the mentions of
+    :func:`with_units`.
 
     ``function`` is each function the classifier gave the passage (``none`` when it gave none, or without
     predictions); ``passages`` and ``documents`` count distinct ones; years span the documents' dates.
     """
     cols = list(by)
     data = partners.copy()
-    for c in cols:
-        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
     if predictions is not None and len(predictions):
         functions = dict(zip(predictions["passage_id"], predictions["functions"]))
         data["function"] = [list(functions.get(p, ())) or ["none"] for p in data["passage_id"]]
     else:
         data["function"] = [["none"]] * len(data)
     data = data.explode("function")
-    keys = [*cols, "name", "kind", "country", "function"]
+    keys = [*cols, "name", "kind", "partner_country", "function"]
     if data.empty:
         return pd.DataFrame(columns=[*cols, *NETWORK_COLUMNS])
     out = (
@@ -62,7 +80,7 @@ def network_table(partners: pd.DataFrame, predictions: pd.DataFrame | None, by: 
             last_year=("year", "max"),
         )
         .reset_index()
-        .rename(columns={"name": "partner", "country": "partner_country"})
+        .rename(columns={"name": "partner"})
     )
     order = {f: i for i, f in enumerate([*FUNCTIONS, "none"])}
     out["_f"] = out["function"].map(order)
@@ -79,9 +97,7 @@ def network_graph(partners: pd.DataFrame, table: pd.DataFrame, by: Sequence[str]
     graph = nx.Graph()
     if partners.empty:
         return graph
-    data = partners.copy()
-    for c in cols:
-        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    data = partners
     functions = {
         key: ";".join(f for f in group["function"] if f != "none")
         for key, group in table.groupby([*cols, "partner", "kind"], dropna=False)
@@ -93,7 +109,9 @@ def network_graph(partners: pd.DataFrame, table: pd.DataFrame, by: Sequence[str]
         unit = " · ".join(str(k) for k in key[: len(cols)])
         partner, kind = key[len(cols) :]
         graph.add_node(f"unit:{unit}", label=unit, type="unit")
-        graph.add_node(f"{kind}:{partner}", label=str(partner), type=str(kind), country=str(group["country"].iloc[0]))
+        graph.add_node(
+            f"{kind}:{partner}", label=str(partner), type=str(kind), country=str(group["partner_country"].iloc[0])
+        )
         graph.add_edge(
             f"unit:{unit}",
             f"{kind}:{partner}",
@@ -124,7 +142,8 @@ def write_graph(graph: Any, out: str | Path, fmt: str) -> None:
 def store_network(
     store: str | Path, by: Sequence[str] = ("city",), model: str | Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(partner mentions, network table)`` of a store; partners are found (and stored) when it has none yet,
+    """``(partner mentions with their units, network table)`` of a store; partners are found (and stored) when it
+    has none yet,
     and its passages classified when it has no predictions (as ``cdtext profile`` does)."""
     from cdtext.classify.batch import store_predictions
     from cdtext.store import Store, read_passages
@@ -138,14 +157,7 @@ def store_network(
         with Store(store) as db:
             db.write_partners(found)
     with Store(store, read_only=True) as db:
-        partners = db.partners_with_documents()
-    missing = [c for c in by if c not in partners.columns]
-    if missing:
-        extra = documents.drop_duplicates("doc_id").set_index("doc_id")
-        for c in missing:
-            if c not in extra.columns:
-                raise ConfigError(f"cannot group by {c}: not a document column")
-            partners[c] = partners["doc_id"].map(extra[c])
+        partners = with_units(db.partners_with_documents(), documents, by)
     return partners, network_table(partners, predictions[["passage_id", "functions"]], by)
 
 
@@ -167,14 +179,13 @@ def world_region(country: str) -> str:
 
 def unit_partner_figures(partners: pd.DataFrame, predictions: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Per unit: distinct partners, partner countries, partners by world region, network memberships and the share
-    of its diplomacy passages (a function assigned) that name a partner."""
+    of its diplomacy passages (a function assigned) that name a partner; ``partners`` as :func:`with_units` gives
+    them."""
     cols = list(by)
     columns = [*cols, "n_partners", "n_partner_countries", "partner_regions", "networks", "partner_share"]
     if partners.empty:
         return pd.DataFrame(columns=columns)
-    data = partners.copy()
-    for c in cols:
-        data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
+    data = partners
     has_fn = {p for p, f in zip(predictions["passage_id"], predictions["functions"]) if len(f)}
     diplomacy = predictions[predictions.passage_id.isin(has_fn)].merge(
         data[[*cols, "doc_id"]].drop_duplicates("doc_id"), on="doc_id", how="inner"
@@ -182,8 +193,9 @@ def unit_partner_figures(partners: pd.DataFrame, predictions: pd.DataFrame, by: 
     rows = []
     for key, group in data.groupby(cols, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        countries = {c for c in group["country"] if isinstance(c, str) and c}
-        regions = pd.Series([world_region(c) for c in group.drop_duplicates("name")["country"] if c]).value_counts()
+        countries = {c for c in group["partner_country"] if isinstance(c, str) and c}
+        named = group.drop_duplicates("name")["partner_country"]
+        regions = pd.Series([world_region(c) for c in named if isinstance(c, str) and c]).value_counts()
         nets = sorted(set(group.loc[group.kind == "network", "name"]))
         unit_dipl = diplomacy
         for c, v in zip(cols, key):

@@ -59,6 +59,17 @@ _DEMONYMS = {
 _DEMONYM_RE = re.compile(
     rf"\b({'|'.join(sorted(map(re.escape, _DEMONYMS), key=len, reverse=True))})\s+(?:\w+\s+){{0,2}}?{_OFFICIAL}\b"
 )
+#: regional adjectives before an official noun ("the Catalan government", "a Bavarian delegation"): ISO 3166-2 codes
+_REGIONAL = {
+    "Bavarian": "DE-BY", "Catalan": "ES-CT", "Basque": "ES-PV", "Andalusian": "ES-AN", "Galician": "ES-GA",
+    "Flemish": "BE-VLG", "Walloon": "BE-WAL", "Tuscan": "IT-52", "Lombard": "IT-25", "Sicilian": "IT-82",
+    "Sardinian": "IT-88", "Venetian": "IT-34", "Corsican": "FR-20R", "Breton": "FR-BRE", "Quebec": "CA-QC",
+    "Ontarian": "CA-ON", "Albertan": "CA-AB", "Queensland": "AU-QLD", "Bavaria's": "DE-BY", "Catalonia's": "ES-CT",
+}  # fmt: skip
+_REGIONAL_RE = re.compile(
+    rf"\b({'|'.join(sorted(map(re.escape, _REGIONAL), key=len, reverse=True))})\s+(?:\w+\s+){{0,2}}?"
+    rf"(?:{_OFFICIAL}|premier|parliament|generalitat)\b"
+)
 #: people who merely come from somewhere: "visitors from Japan", "tourists from the United States"
 _BACKGROUND = re.compile(
     r"(?:\b(?:visitors|tourists|travell?ers|guests|students|immigrants|migrants|residents|people|families|fans)\b"
@@ -81,6 +92,9 @@ _SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
 #: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
 MIN_CITY_POPULATION = 100_000
 _PLACE_WORD = re.compile(r"\b(?:in|to|from|with|of|at|visit(?:ed|ing)?|toward|towards|between)\s+$", re.I)
+_REGION_TITLE = re.compile(r"(?:Province|State|Region|Prefecture|Government|Governor)\s+of\s+(?:the\s+)?$")
+_REGION_AFTER = re.compile(r"\s+(?:Province|Prefecture|State|Region|Provincial|Prefectural|Regional)\b")
+_CITY_TITLE = re.compile(r"(?:City|Town|Mayor|Municipality)\s+of\s+(?:the\s+)?$")
 _TITLED = re.compile(r"(?:Mayor|City|Municipality|Council|Government|Governor|Province|State)\s+of\s+(?:the\s+)?$")
 
 
@@ -140,10 +154,15 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 continue
             dem = m.groupdict().get("dem")
             iso = _DEMONYMS.get(dem, "") if dem else ""
-            known = gaz.region(name)
-            iso = iso or (known[0] if known else "")
-            found.append((name, "region", iso, m.start("name"), m.end("name")))
+            known, world = gaz.region(name), gaz.foreign_region(name)
+            iso = iso or (known[0] if known else world.country if world else "")
+            found.append((world.name if world else name, "region", iso, m.start("name"), m.end("name")))
             taken.append((m.start("name"), m.end("name")))
+    for m in _REGIONAL_RE.finditer(sentence):
+        region = gaz.region_by_code(_REGIONAL[m.group(1)])
+        if region and free(m.start(1), m.end(1)):
+            found.append((region.name, "region", region.country, m.start(1), m.end(1)))
+            taken.append((m.start(1), m.end(1)))
     for m in _DEMONYM_RE.finditer(sentence):
         if free(m.start(1), m.end(1)):
             iso = _DEMONYMS[m.group(1)]
@@ -155,14 +174,27 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
             continue  # "visitors from Japan": where people come from is not a partner
         words = list(re.finditer(r"[^\s-]+", run.group()))
         tokens = [re.sub(r"['’]s$", "", w.group().strip(".,'’")) for w in words]
-        for start, end, kind in gaz.match(tokens):
+        for start, end, kind in gaz.match(tokens, world=True):
             a, b = run.start() + words[start].start(), run.start() + words[end - 1].end()
+            b -= len(sentence[a:b]) - len(sentence[a:b].rstrip(".,'’"))  # "Mexico City." -> "Mexico City"
             phrase = " ".join(tokens[start:end])
             if not free(a, b) or gaz.is_common_word(phrase):
                 continue
             if kind == "country":
                 iso = gaz.country(phrase) or ""
                 found.append((gaz.countries.get(iso, phrase), "country", iso, a, b))
+            elif kind == "region" and gaz.region(phrase) is None:
+                # a province or state abroad ("Bavaria", "Gyeonggi"): the whole capitalised run ("Mendoza" in
+                # "Ana Mendoza" is a surname), and a one-word name needs a place word, a title or a country after it
+                world = gaz.foreign_region(phrase)
+                whole = start == 0 and end == len(tokens)
+                titled = bool(_REGION_TITLE.search(sentence[:a]) or _REGION_AFTER.match(sentence[b:]))
+                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or re.match(r",\s*[A-Z]", sentence[b:])
+                if world is None or phrase.isupper() or not (whole or titled) or _CITY_TITLE.search(sentence[:a]):
+                    continue  # "City of Piedmont" is a city
+                if len(tokens[start:end]) == 1 and not (titled or located):
+                    continue
+                found.append((world.name, "region", world.country, a, b))
             elif kind == "region" and not any(p.population >= 1_000_000 for p in gaz.cities(phrase)):
                 iso, _admin1 = gaz.region(phrase) or ("", "")
                 found.append((phrase, "region", iso, a, b))
@@ -236,11 +268,16 @@ def partners_in(text: str, *, city: str | None = None, country: str | None = Non
         if not cues:
             continue  # nothing happens with anyone in this sentence: names in it are background
         mentions = _mentions(sentence, sent.start())
-        # a country that only locates a partner city or region ("Sakai, our sister city in Japan") is not one more
+        # a country that only locates a partner city or region ("Sakai, our sister city in Japan") is not one more,
+        # nor is a region that locates a city
         located_in = {iso for _n, kind, iso, _s, _e in mentions if kind in ("city", "region") and iso}
+        cities_in = {iso for _n, kind, iso, _s, _e in mentions if kind == "city" and iso}
         for name, kind, iso, start, end in mentions:
-            if kind == "country" and iso in located_in and _LOCATOR.search(text[max(0, start - 30) : start]):
+            locator = _LOCATOR.search(text[max(0, start - 30) : start])
+            if kind == "country" and iso in located_in and locator:
                 continue
+            if kind == "region" and iso in cities_in and locator:
+                continue  # "Lorient, its twin town in Brittany": the region only says where the city is
             if kind == "country" and own_country and (gaz.region(name) or ("",))[0] == own_country:
                 continue  # "Georgia" in a U.S. document is the state
             if kind in ("city", "country", "region") and own_country and iso == own_country:
@@ -310,8 +347,12 @@ def read_partner_labels(path: str | Path) -> pd.DataFrame:
 
 
 def _key(name: str, kind: str, country: str) -> tuple[str, str]:
-    # countries compare by ISO code ("South Korea" / "Korea, Republic of"), the rest by folded name
-    return (kind, (country or "").upper() if kind == "country" and country else fold(name))
+    # countries compare by ISO code ("South Korea" / "Korea, Republic of"), provinces and states abroad by ISO
+    # 3166-2 code ("Bayern" / "Bavaria"), the rest by folded name
+    if kind == "country" and country:
+        return (kind, country.upper())
+    region = gazetteer().foreign_region(name) if kind == "region" else None
+    return (kind, region.code if region else fold(name))
 
 
 def evaluate_partners(labels: pd.DataFrame) -> dict[str, Any]:

@@ -5,6 +5,10 @@ place of at least 5,000 people, the countries with their ISO 3166-1 codes, and
 the U.S. states. To it we add the first-level divisions of Canada and
 Australia (facts used to tell London, Ontario from London, England) and a
 short list of country aliases. It is built once per process, on first use.
+Partner extraction also needs provinces and states elsewhere ("Bavaria",
+"Gyeonggi", "Jalisco"): :meth:`Gazetteer.foreign_region` looks them up in the
+ISO 3166-2 subdivisions with their English names, as packaged by
+``iso3166-2``, loaded on first use.
 
 :func:`infer_place` weighs clues from the file name, its folders, the title,
 the URL, phrases such as "City of X" or "Mayor of X" and repeated mentions in
@@ -21,6 +25,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 from pathlib import PurePath
@@ -86,6 +91,86 @@ _COUNTRY_ALIASES = {
     "NL": ("the netherlands", "holland"),
     "CI": ("cote d ivoire", "ivory coast"),
 }
+
+
+# First-level ISO 3166-2 subdivisions that are provinces or states, not municipalities, districts or parishes.
+_REGION_TYPES = frozenset(
+    """province region state department county governorate prefecture canton republic land voivodship oblast
+    emirate territory autonomous_region autonomous_community administrative_region metropolitan_region
+    regional_state union_territory autonomous_province autonomous_republic special_administrative_region
+    federal_territory capital_territory federal_district capital_district""".split()
+)
+# Chinese and Korean romanised suffixes ("Guangdong Sheng", "Gyeonggi-do") that English usage drops.
+_REGION_SUFFIX = re.compile(
+    r"(?:\s+(?:sheng|shi|zizhiqu|\w+zu zizhiqu)|-(?:do|teukbyeolsi|gwangyeoksi|teukbyeoljachido|teukbyeoljachisi))$",
+    re.I,
+)
+
+
+# English names the closeness test gets wrong: exonyms unlike the local name, and translations, old or
+# descriptive names listed first ("Holy Spirit" for Espírito Santo, "Across the IJssel" for Overijssel).
+_REGION_NAMES = {
+    "BE-VLG": "Flanders",
+    "BE-WAL": "Wallonia",
+    "BE-BRU": "Brussels-Capital Region",
+    "AT-2": "Carinthia",
+    "AT-6": "Styria",
+    "AT-7": "Tyrol",
+    "DE-SN": "Saxony",
+    "DE-NI": "Lower Saxony",
+    "SE-M": "Scania",
+    "IT-75": "Apulia",
+    "IT-23": "Aosta Valley",
+    "NL-GE": "Gelderland",
+    "NL-OV": "Overijssel",
+    "BR-ES": "Espírito Santo",
+    "BR-RN": "Rio Grande do Norte",
+    "BR-SC": "Santa Catarina",
+    "BR-SP": "São Paulo",
+    "MX-NLE": "Nuevo León",
+    "ES-PV": "Basque Country",
+    "ES-NC": "Navarre",
+    "MX-BCN": "Baja California",
+    "MX-BCS": "Baja California Sur",
+    "NG-LA": "Lagos",
+    "DE-SH": "Schleswig-Holstein",
+    "DE-RP": "Rhineland-Palatinate",
+    "FR-ARA": "Auvergne-Rhône-Alpes",
+    "FR-BFC": "Bourgogne-Franche-Comté",
+    "FR-CVL": "Centre-Val de Loire",
+    "FR-NAQ": "Nouvelle-Aquitaine",
+    "FR-PAC": "Provence-Alpes-Côte d'Azur",
+    "FR-GES": "Grand Est",
+    "ZA-FS": "Free State",
+    "JP-13": "Tokyo",
+    "IN-UK": "Uttarakhand",
+    "IN-OD": "Odisha",
+    "IN-PY": "Puducherry",
+    "IN-TR": "Tripura",
+    "NO-18": "Nordland",
+    "NO-46": "Vestland",
+    "NO-34": "Innlandet",
+    "NO-50": "Trøndelag",
+    "SE-Y": "Västernorrland",
+    "CO-ATL": "Atlántico",
+}
+
+
+# names made only of directions and landforms ("Southern Region", "West Coast", "Northland") are descriptions
+_COMPASS_WORD = re.compile(
+    r"(?:(?:north|south)?(?:east|west)?(?:ern)?|north(?:ern)?|south(?:ern)?|central|upper|lower|middle)"
+    r"(?:lands?)?|coast|coastal|islands?|highlands?|lowlands?|lakes?|valley|plains?|mountains?|rivers?|capital"
+)
+_COMPASS = re.compile(r"(?:North|South|East|West|Central|Upper|Lower)(?:ern)?\s+\w+$")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A first-level division of a country: ISO 3166-1 country, ISO 3166-2 code and English name."""
+
+    country: str
+    code: str
+    name: str
 
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -166,6 +251,7 @@ class Gazetteer:
             fold(a): (iso, admin1) for iso, divs in _REGIONS.items() for admin1, names in divs.items() for a in names
         } | {fold(code): ("US", code) for code in gc.get_us_states()}
         self._common = _common_words()
+        self._world: dict[str, Region] | None = None
 
     def cities(self, name: str) -> list[Place]:
         """Places called ``name``: by their main name first, then by another spelling GeoNames lists."""
@@ -187,13 +273,52 @@ class Gazetteer:
         key = fold(name)
         return self._regions.get(key) or (self._region_codes.get(key) if codes else None)
 
+    def foreign_region(self, name: str) -> Region | None:
+        """The province or state of any country that ``name`` (in English or the ISO 3166-2 spelling) names.
+
+        Names that are also countries, U.S./Canadian/Australian divisions (see :meth:`region`), everyday words
+        or main names of a city of 100,000 people elsewhere ("Canton", Ohio, for Guangdong) are left out.
+        """
+        return self._world_regions().get(fold(name))
+
+    def region_by_code(self, code: str) -> Region | None:
+        """The province or state with this ISO 3166-2 code ("DE-BY")."""
+        return next((r for r in _iso_regions().values() if r.code == code), None)
+
+    def _world_regions(self) -> dict[str, Region]:
+        if self._world is None:
+            self._world = {}
+            for alias, region in _iso_regions().items():
+                if region.country in ("US", "CA", "AU"):
+                    continue  # :meth:`region` has these, by the names used above
+                if (
+                    len(alias) <= 3
+                    or alias in self._regions
+                    or alias in self._country_keys
+                    or self.is_common_word(alias)
+                ):
+                    continue
+                if all(word in _ADMIN_WORDS or _COMPASS_WORD.fullmatch(word) for word in alias.split()):
+                    continue  # a description, not a name
+                namesakes = [p for p, main in self._cities.get(alias, ()) if main and p.country != region.country]
+                if any(p.population >= 100_000 for p in namesakes):
+                    continue
+                self._world[alias] = region
+        return self._world
+
     def is_common_word(self, name: str) -> bool:
         """A one-word place name that is also an everyday English word (or a month or weekday)."""
         key = fold(name)
         return key in self._common or key in _MONTHS_DAYS or key in _ADMIN_WORDS
 
-    def match(self, tokens: list[str]) -> list[tuple[int, int, str]]:
-        """Longest gazetteer names in a token list: (start, end, kind) with kind city/country/region."""
+    def match(self, tokens: list[str], *, world: bool = False) -> list[tuple[int, int, str]]:
+        """Longest gazetteer names in a token list: (start, end, kind) with kind city/country/region.
+
+        With ``world``, provinces and states of every country count as regions too (see :meth:`foreign_region`),
+        unless a city of 30,000 people goes by that main name, or one of a million by any of its names ("Osaka",
+        "Hamburg", "Querétaro": the city is meant).
+        """
+        regions = self._world_regions() if world else {}
         found, i = [], 0
         while i < len(tokens):
             for n in range(min(MAX_TOKENS, len(tokens) - i), 0, -1):
@@ -202,11 +327,18 @@ class Gazetteer:
                 if not words or (n == 1 and key in _ADMIN_WORDS):
                     continue
                 edge = n > 1 and (words[0] in _ADMIN_WORDS or words[-1] in _ADMIN_WORDS)
-                if edge and key not in self._main and key not in self._regions and key not in self._country_keys:
+                if edge and not (
+                    key in self._main or key in self._regions or key in regions or key in self._country_keys
+                ):
                     continue
                 if key in self._country_keys:
                     kind = "country"
                 elif key in self._regions:
+                    kind = "region"
+                elif key in regions and not any(
+                    (main and p.population >= 30_000) or p.population >= 1_000_000
+                    for p, main in self._cities.get(key, ())
+                ):
                     kind = "region"
                 elif key in self._cities:
                     kind = "city"
@@ -218,6 +350,42 @@ class Gazetteer:
             else:
                 i += 1
         return found
+
+
+@lru_cache(maxsize=1)
+def _iso_regions() -> dict[str, Region]:
+    """Folded name -> :class:`Region` for the provinces and states of every country (ISO 3166-2 via
+    ``iso3166-2``): the ISO spelling, its bracketed variant, the English names it lists and the romanised name
+    without its administrative suffix. The canonical name is the first English one ("Bayern" -> "Bavaria")."""
+    from iso3166_2 import Subdivisions
+
+    out: dict[str, Region] = {}
+    data = Subdivisions()
+    subs = [(iso, code, sub) for iso in data for code, sub in data[iso].items()]
+    # first-level divisions first: a name shared with a province inside one ("Limburg") means the first-level one
+    for iso, code, sub in sorted(subs, key=lambda s: s[2].parentCode is not None):
+        kind = (sub.type or "").lower().replace(" ", "_")
+        if kind not in _REGION_TYPES:
+            continue
+        spellings = [part.strip() for part in re.split(r"[\[\]]", sub.name) if part.strip()]
+        spellings = [part.split(",")[0].strip() for part in spellings]
+        plain = [_REGION_SUFFIX.sub("", n) for n in spellings]
+        # the first English name, when it is the exonym of the local one ("Bayern" -> "Bavaria", "Jawa Barat" ->
+        # "West Java"), not a translation ("Espírito Santo" -> "Holy Spirit"), a description or a nickname
+        english = next((o.rsplit("(", 1)[0].strip() for o in (sub.localOtherName or "").split(", ")
+                        if o.endswith("(eng)")), "")  # fmt: skip
+        close = max((SequenceMatcher(None, fold(english), fold(n)).ratio() for n in plain), default=0.0)
+        usable = (
+            english and _latin(english) and " of " not in f" {english} " and (close >= 0.4 or _COMPASS.match(english))
+        )
+        if usable and any(fold(english).endswith(" " + fold(n)) for n in plain):
+            usable = False  # "Dutch Limburg": the qualifier only tells namesakes apart
+        canonical = _REGION_NAMES.get(code) or (english if usable else plain[0])
+        region = Region(iso, code, canonical)
+        for name in [*spellings, *plain, canonical]:
+            if _latin(name):
+                out.setdefault(fold(name), region)
+    return out
 
 
 def _latin(name: str) -> bool:

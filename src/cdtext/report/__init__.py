@@ -48,14 +48,24 @@ def _href(path: str, page: Any) -> str:
     return uri
 
 
-def _partner_units(network: pd.DataFrame | None, by: list[str], order: list[str], top: int = 4) -> list[dict]:
-    """Per unit with partners: the top partners of each function (by passages) and partners by world region."""
+def _partner_units(
+    network: pd.DataFrame | None,
+    by: list[str],
+    order: list[str],
+    top: int = 4,
+    mentions: pd.DataFrame | None = None,
+    joined: pd.DataFrame | None = None,
+) -> list[dict]:
+    """Per unit with partners: the top partners of each function (by passages), each with one evidence passage
+    when the ``mentions`` (partners.csv rows) and the passages (``joined``) are given, and partners by world
+    region."""
     if network is None or network.empty:
         return []
     from cdtext.network import world_region
 
     data = network.copy()
     data["label"] = [" · ".join(str(v) for v in row) for row in data[by].itertuples(index=False)]
+    examples = _partner_examples(mentions, joined, by)
     out = []
     for label in [u for u in order if u in set(data["label"])]:
         group = data[data.label == label]
@@ -63,8 +73,16 @@ def _partner_units(network: pd.DataFrame | None, by: list[str], order: list[str]
         for f in [*FUNCTIONS, "none"]:
             rows = group[group.function == f].sort_values(["passages", "partner"], ascending=[False, True])
             if len(rows):
-                names = [f"{r.partner} ({int(r.passages)})" for r in rows.head(top).itertuples()]
-                functions.append({"name": FUNCTION_NAMES.get(f, "no function assigned"), "partners": names})
+                shown = list(rows.head(top).itertuples())
+                names = [f"{r.partner} ({int(r.passages)})" for r in shown]
+                found = [examples.get((label, f, r.partner, r.kind)) for r in shown]
+                functions.append(
+                    {
+                        "name": FUNCTION_NAMES.get(f, "no function assigned"),
+                        "partners": names,
+                        "examples": [e for e in found if e],
+                    }
+                )
         partners = group.drop_duplicates(["partner", "kind"])
         regions = pd.Series([world_region(str(c)) for c in partners["partner_country"].fillna("")]).replace("", pd.NA)
         counts = regions.dropna().value_counts()
@@ -77,6 +95,42 @@ def _partner_units(network: pd.DataFrame | None, by: list[str], order: list[str]
                 "regions": [{"name": r, "n": int(n), "share": n / total} for r, n in counts.items()],
             }
         )
+    return out
+
+
+def _partner_examples(
+    mentions: pd.DataFrame | None, joined: pd.DataFrame | None, by: list[str], context: int = 140
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """(unit label, function, partner, kind) -> the most confident mention's passage, cut to ``context``
+    characters either side of the name, with its source."""
+    needed = {"passage_id", "text", "path", *by}
+    if mentions is None or joined is None or mentions.empty or not needed <= set(joined.columns):
+        return {}
+    if "functions" not in joined.columns:  # predictions without decisions: a probability of one half decides
+        probs = joined[[f"p_{f}" for f in FUNCTIONS]].to_numpy()
+        joined = joined.assign(functions=[[f for f, p in zip(FUNCTIONS, row) if p >= 0.5] for row in probs])
+    cols = ["passage_id", "text", "page", "path", "functions", *by]
+    passages = joined[[c for c in dict.fromkeys(cols) if c in joined.columns]].drop_duplicates("passage_id")
+    data = mentions[["passage_id", "name", "kind", "start", "end", "confidence"]].merge(passages, on="passage_id")
+    if data.empty:
+        return {}
+    data["label"] = [" · ".join(str(v) for v in row) for row in data[by].fillna("(unknown)").itertuples(index=False)]
+    data["function"] = [list(f) if len(f) else ["none"] for f in data["functions"]]
+    data = data.explode("function").sort_values(["confidence", "passage_id", "start"], ascending=[False, True, True])
+    out: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for r in data.drop_duplicates(["label", "function", "name", "kind"]).itertuples():
+        text = INVISIBLE_CONTROLS.sub("", str(r.text))
+        start, end = int(r.start), int(r.end)
+        a, b = max(0, start - context), min(len(text), end + context)
+        out[(r.label, r.function, r.name, r.kind)] = {
+            "partner": r.name,
+            "before": ("…" if a > 0 else "") + text[a:start],
+            "span": text[start:end],
+            "after": text[end:b] + ("…" if b < len(text) else ""),
+            "file": Path(str(r.path)).name,
+            "href": _href(str(r.path), r.page),
+            "page": None if pd.isna(r.page) else int(r.page),
+        }
     return out
 
 
@@ -110,6 +164,7 @@ def render_report(
     *,
     profiles: pd.DataFrame | None = None,
     network: pd.DataFrame | None = None,
+    partners: pd.DataFrame | None = None,
     by: list[str] | None = None,
     title: str = "City diplomacy profile",
     card: dict[str, Any] | None = None,
@@ -124,6 +179,8 @@ def render_report(
 
     ``profiles`` are the unit profiles to draw (``compare(profile(...))`` over ``by``, as ``cdtext run``
     has them already); without them they are computed here with ``replicates``, ``seed`` and ``rule``.
+    ``network`` (:func:`cdtext.network.network_table`) adds the "Partners abroad" section, and ``partners``
+    (the partner mentions, as in ``partners.csv``) an evidence passage for each partner shown there.
     """
     by = by or ["city"]
     rule = VerdictRule.resolve(rule)
@@ -197,7 +254,7 @@ def render_report(
             if passages:
                 functions.append({"name": FUNCTION_NAMES[f], "passages": passages})
         evidence_units.append({"label": " · ".join(map(str, key)), "functions": functions})
-    partner_units = _partner_units(network, by, [u["label"] for u in units + apart])
+    partner_units = _partner_units(network, by, [u["label"] for u in units + apart], mentions=partners, joined=joined)
     env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
     template = env.get_template("template.html")
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
