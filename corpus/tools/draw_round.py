@@ -2,6 +2,7 @@
 
     python corpus/tools/draw_round.py ROUND N --work DIR [--seed S] [--shares random=.35,uncertainty=.35,positive=.3]
         [--model M] [--exclude LABELS...] [--only FOLDER...] [--max-per-doc N] [--focus FUNCTION...]
+        [--match REGEX]
 
 Ingests the pool's documents (not its README, manifest or the CDP CSV, whose
 rows are also in by_city/) into DIR/pool.duckdb, leaves out passages that
@@ -11,12 +12,19 @@ relative to ../shared). Writes DIR/ROUND/sample.csv (everything annotate
 writes) and DIR/ROUND/to_label.jsonl (id, text and context only: annotators
 never see the model's guesses). DIR must lie outside the repository: these
 files hold third-party text.
+
+``--match`` narrows the frame to passages whose text matches a regular
+expression (case-insensitive): a search stratum for functions the model rarely
+finds. Inclusion probabilities are then relative to that narrowed frame (the
+pattern is recorded in design.json), so such a round says nothing about
+prevalence in the pool.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +75,7 @@ def main() -> None:
     ap.add_argument("--exclude", nargs="*", default=[])
     ap.add_argument("--only", nargs="*", default=None, help="pool sub-folders to draw from (default: all)")
     ap.add_argument("--focus", nargs="*", default=(), help="functions the positive share is spent on")
+    ap.add_argument("--match", default=None, help="draw only passages matching this regular expression")
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
@@ -75,6 +84,13 @@ def main() -> None:
     cdtext.ingest(pool_inputs(args.only), store, config={"jobs": 2})
     bad = contaminated(store, args.work)
     print(f"{len(bad)} passage(s) overlap the held-back set and are left out", file=sys.stderr)
+    if args.match:
+        pattern = re.compile(args.match, re.I)
+        with Store(store, read_only=True) as db:
+            passages = db.table("passages", ["passage_id", "text"])
+        outside = {pid for pid, text in zip(passages.passage_id, passages.text) if not pattern.search(text)}
+        print(f"--match leaves {len(passages) - len(outside)} of {len(passages)} passages", file=sys.stderr)
+        bad |= outside
     shares = {k: float(v) for k, v in (part.split("=") for part in args.shares.split(","))}
     out = args.work / args.round
     out.mkdir(exist_ok=True)
@@ -103,6 +119,8 @@ def main() -> None:
                 "after": r.after,
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if args.match:
+        rows.attrs["design"]["match"] = args.match
     (out / "design.json").write_text(json.dumps(rows.attrs["design"], indent=2) + "\n")
     print(json.dumps(rows.attrs["design"], indent=2))
 
