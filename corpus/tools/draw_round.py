@@ -15,9 +15,9 @@ files hold third-party text.
 
 ``--match`` narrows the frame to passages whose text matches a regular
 expression (case-insensitive): a search stratum for functions the model rarely
-finds. Inclusion probabilities are then relative to that narrowed frame (the
-pattern is recorded in design.json), so such a round says nothing about
-prevalence in the pool.
+finds. Its rows get stratum ``search``: inclusion probabilities are relative
+to that narrowed frame (the pattern is recorded in design.json), so such a
+round says nothing about prevalence in the pool.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 import cdtext
 from cdtext.annotation.sample import annotate
@@ -119,7 +121,11 @@ def main() -> None:
                 "after": r.after,
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    if args.match:
+    if args.match:  # not a random sample of the pool: name the stratum for what it is
+        rows["stratum"] = rows["stratum"].replace("random", "search")
+        sample = pd.read_csv(out / "sample.csv", dtype=str, keep_default_na=False)
+        sample["stratum"] = sample["stratum"].replace("random", "search")
+        sample.to_csv(out / "sample.csv", index=False)
         rows.attrs["design"]["match"] = args.match
     (out / "design.json").write_text(json.dumps(rows.attrs["design"], indent=2) + "\n")
     print(json.dumps(rows.attrs["design"], indent=2))

@@ -28,7 +28,7 @@ SHOWN = (*FUNCTIONS, "any_function", ANCHORED)
 def main() -> None:
     rounds = sorted(p for p in REAL.iterdir() if p.is_dir())
     lines = [
-        "| round | passages | documents | random / uncertainty / positive | double-coded | adjudicated |",
+        "| round | passages | documents | random / uncertainty / positive / search | double-coded | adjudicated |",
         "|---|---|---|---|---|---|",
     ]
     alphas: dict[str, dict[str, str]] = {}
@@ -43,7 +43,7 @@ def main() -> None:
         strata = Counter(first["stratum"])
         lines.append(
             f"| {folder.name} | {len(first):,} | {first['source'].nunique()} | "
-            f"{strata['random']} / {strata['uncertainty']} / {strata['positive']} | "
+            f"{strata['random']} / {strata['uncertainty']} / {strata['positive']} / {strata['search']} | "
             f"{len(second)} | {len(adjudicated)} |"
         )
         if len(second):
