@@ -18,6 +18,7 @@ CASES = [
     ("The mayor led a trade mission to Bavaria and met officials in Gyeonggi.", {("Bavaria", "region", "DE"), ("Gyeonggi", "region", "KR")}),  # noqa: E501
     ("Officials from Jawa Barat and the Catalan government joined the summit.", {("West Java", "region", "ID"), ("Catalonia", "region", "ES")}),  # noqa: E501
     ("The council hosted a delegation from Lorient, its twin town in Brittany.", {("Lorient", "city", "FR")}),
+    ("A Queensland Government delegation and Bavaria's trade mission met the mayor.", {("Queensland", "region", "AU"), ("Bavaria", "region", "DE")}),  # noqa: E501
     ("The council approved a contract with Delta and Continental for airport gates.", set()),
     ("The City of Piedmont signed the agreement with the county.", set()),
     # not partners: background, domestic places, people and words that share a place's name

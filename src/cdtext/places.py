@@ -283,7 +283,7 @@ class Gazetteer:
 
     def region_by_code(self, code: str) -> Region | None:
         """The province or state with this ISO 3166-2 code ("DE-BY")."""
-        return next((r for r in _iso_regions().values() if r.code == code), None)
+        return _iso_region_codes().get(code)
 
     def _world_regions(self) -> dict[str, Region]:
         if self._world is None:
@@ -355,8 +355,9 @@ class Gazetteer:
 @lru_cache(maxsize=1)
 def _iso_regions() -> dict[str, Region]:
     """Folded name -> :class:`Region` for the provinces and states of every country (ISO 3166-2 via
-    ``iso3166-2``): the ISO spelling, its bracketed variant, the English names it lists and the romanised name
-    without its administrative suffix. The canonical name is the first English one ("Bayern" -> "Bavaria")."""
+    ``iso3166-2``): the ISO spelling, its bracketed variant, the romanised name without its administrative suffix
+    and the canonical name — the first English name the package lists when it is the exonym ("Bayern" ->
+    "Bavaria"), else the ISO spelling."""
     from iso3166_2 import Subdivisions
 
     out: dict[str, Region] = {}
@@ -376,7 +377,10 @@ def _iso_regions() -> dict[str, Region]:
                         if o.endswith("(eng)")), "")  # fmt: skip
         close = max((SequenceMatcher(None, fold(english), fold(n)).ratio() for n in plain), default=0.0)
         usable = (
-            english and _latin(english) and " of " not in f" {english} " and (close >= 0.4 or _COMPASS.match(english))
+            len(english) > 3  # not an abbreviation ("Qld")
+            and _latin(english)
+            and " of " not in f" {english} "
+            and (close >= 0.4 or _COMPASS.match(english))
         )
         if usable and any(fold(english).endswith(" " + fold(n)) for n in plain):
             usable = False  # "Dutch Limburg": the qualifier only tells namesakes apart
@@ -386,6 +390,11 @@ def _iso_regions() -> dict[str, Region]:
             if _latin(name):
                 out.setdefault(fold(name), region)
     return out
+
+
+@lru_cache(maxsize=1)
+def _iso_region_codes() -> dict[str, Region]:
+    return {region.code: region for region in _iso_regions().values()}
 
 
 def _latin(name: str) -> bool:
