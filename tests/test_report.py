@@ -121,6 +121,7 @@ window.addEventListener("load", () => {
 def _synthetic_report() -> str:
     from test_aggregate import frames, make_unit
 
+    from cdtext.labels import FUNCTIONS
     from cdtext.report import render_report
 
     names = ["Aachen", "Valparaíso", "Kuala Lumpur", "San Francisco", "Saint Petersburg", "Sønderborg", "Dar es Salaam"]
@@ -154,6 +155,9 @@ def _synthetic_report() -> str:
         for pid in [predictions.loc[row, "passage_id"]]:
             mentions.append({"passage_id": pid, "name": name, "kind": "network", "start": len(before),
                              "end": len(before) + len(name), "confidence": 0.9})  # fmt: skip
+    # the functions the classifier decided, as stored predictions carry them
+    probs = predictions[[f"p_{f}" for f in FUNCTIONS]].to_numpy()
+    predictions["functions"] = [[f for f, p in zip(FUNCTIONS, row) if p >= 0.5] for row in probs]
     return render_report(predictions, documents, replicates=50, network=network, partners=pd.DataFrame(mentions))
 
 

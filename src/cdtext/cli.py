@@ -982,9 +982,9 @@ def report(
         partners = db.partners_with_documents() if db.has_table("partners") else None
     network = None
     if partners is not None:
-        from cdtext.network import network_table, with_units
+        from cdtext.network import unit_network
 
-        network = network_table(with_units(partners, documents, units), predictions[["passage_id", "functions"]], units)
+        network = unit_network(partners, documents, predictions, units)[1]
     html = render_report(
         predictions,
         documents,

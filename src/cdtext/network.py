@@ -53,6 +53,16 @@ def with_units(partners: pd.DataFrame, documents: pd.DataFrame | None, by: Seque
     return data
 
 
+def unit_network(
+    partners: pd.DataFrame, documents: pd.DataFrame | None, predictions: pd.DataFrame | None, by: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(mentions with their units, network table)`` from stored partner mentions: :func:`with_units` then
+    :func:`network_table` (``predictions`` needs ``passage_id`` and ``functions``)."""
+    units = with_units(partners, documents, by)
+    table = network_table(units, None if predictions is None else predictions[["passage_id", "functions"]], by)
+    return units, table
+
+
 def network_table(partners: pd.DataFrame, predictions: pd.DataFrame | None, by: Sequence[str]) -> pd.DataFrame:
     """One row per unit (``by`` columns of the partner's document) x partner x function, from the mentions of
     :func:`with_units`.
@@ -157,8 +167,8 @@ def store_network(
         with Store(store) as db:
             db.write_partners(found)
     with Store(store, read_only=True) as db:
-        partners = with_units(db.partners_with_documents(), documents, by)
-    return partners, network_table(partners, predictions[["passage_id", "functions"]], by)
+        partners = db.partners_with_documents()
+    return unit_network(partners, documents, predictions, by)
 
 
 #: UN M49 top-level regions from GeoNames continent codes (North and South America are M49's "Americas")

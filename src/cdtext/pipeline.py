@@ -161,7 +161,7 @@ def run(
     from cdtext.classify.persist import library_versions
     from cdtext.export import atomic_path, write_table
     from cdtext.ingestion.driver import ingest
-    from cdtext.network import network_table, passage_partners, unit_partner_figures, with_units
+    from cdtext.network import passage_partners, unit_network, unit_partner_figures
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
 
@@ -216,8 +216,7 @@ def run(
     with Store(store) as db:
         db.write_partners(found)
         partners = db.partners_with_documents()
-    units = with_units(partners, documents, by)
-    network = network_table(units, predictions_only[["passage_id", "functions"]], by)
+    units, network = unit_network(partners, documents, predictions_only, by)
     figures = unit_partner_figures(units, predictions_only[["passage_id", "doc_id", "functions"]], by)
     profiles = profiles.merge(figures, on=by, how="left") if len(profiles) else profiles
     timings["partners"] = time.perf_counter() - t

@@ -103,12 +103,9 @@ def _partner_examples(
 ) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     """(unit label, function, partner, kind) -> the most confident mention's passage, cut to ``context``
     characters either side of the name, with its source."""
-    needed = {"passage_id", "text", "path", *by}
+    needed = {"passage_id", "text", "path", "functions", *by}
     if mentions is None or joined is None or mentions.empty or not needed <= set(joined.columns):
         return {}
-    if "functions" not in joined.columns:  # predictions without decisions: a probability of one half decides
-        probs = joined[[f"p_{f}" for f in FUNCTIONS]].to_numpy()
-        joined = joined.assign(functions=[[f for f, p in zip(FUNCTIONS, row) if p >= 0.5] for row in probs])
     cols = ["passage_id", "text", "page", "path", "functions", *by]
     passages = joined[[c for c in dict.fromkeys(cols) if c in joined.columns]].drop_duplicates("passage_id")
     data = mentions[["passage_id", "name", "kind", "start", "end", "confidence"]].merge(passages, on="passage_id")
