@@ -14,10 +14,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import select_model as sm
 
-from cdtext.classify.api import labelled_corpus
 from cdtext.corpus import label_matrix, load_corpus
 from cdtext.labels import FUNCTIONS
 
@@ -31,15 +29,7 @@ def main() -> None:
     ap.add_argument("--text-root", type=Path)
     ap.add_argument("--cache", type=Path, help="parquet file of resolved passages (as select_model.py --cache)")
     args = ap.parse_args()
-    if args.cache and args.cache.exists():
-        real = pd.read_parquet(args.cache)
-        for col in ("functions", "policy_areas"):
-            real[col] = [list(v) for v in real[col]]
-        real["policy_anchored"] = [None if pd.isna(v) else bool(v) for v in real["policy_anchored"]]
-    else:
-        real, _ = labelled_corpus(args.labels, text_root=args.text_root)
-        real["collection"] = [g.split("/")[1] if g.startswith("realworld-pool/") else "other" for g in real["group"]]
-    real = real.reset_index(drop=True)
+    real = sm.load_real(args.labels, args.text_root, args.cache)
     ids = {json.loads(line)["id"] for line in (REAL / args.round / "first.jsonl").read_text().splitlines()}
     in_round = real.id.isin(ids).to_numpy()
     authored = load_corpus()

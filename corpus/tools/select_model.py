@@ -77,6 +77,22 @@ def memoise(encoder: str) -> None:
     enc.StaticEncoder.encode = encode  # type: ignore[method-assign]
 
 
+def load_real(labels: list[str], text_root: Path | None, cache: Path | None, store: Path | None = None) -> pd.DataFrame:
+    """The real labelled passages with their pool ``collection``, resolved once and kept in ``cache`` (a parquet
+    file outside the repository) when given."""
+    if cache and cache.exists():
+        real = pd.read_parquet(cache)
+        for col in ("functions", "policy_areas"):
+            real[col] = [list(v) for v in real[col]]
+        real["policy_anchored"] = [None if pd.isna(v) else bool(v) for v in real["policy_anchored"]]
+    else:
+        real, _ = labelled_corpus(labels, store=store, text_root=text_root)
+        real["collection"] = [g.split("/")[1] if g.startswith("realworld-pool/") else "other" for g in real["group"]]
+        if cache:
+            real.to_parquet(cache)
+    return real.reset_index(drop=True)
+
+
 def fit_predict(name: str, train: pd.DataFrame, test: pd.DataFrame, authored: pd.DataFrame) -> np.ndarray:
     """0/1 function labels for ``test`` from the candidate trained on ``train`` (the shipped recipe:
     ``cdtext.classify.api._fit``, real passages weighted and used for calibration)."""
@@ -119,17 +135,7 @@ def main() -> None:
     args = ap.parse_args()
     if any("realworld/" in str(f) for f in args.labels):
         sys.exit("error: ../shared/realworld is for measuring only")
-    if args.cache and args.cache.exists():
-        real = pd.read_parquet(args.cache)
-        for col in ("functions", "policy_areas"):
-            real[col] = [list(v) for v in real[col]]
-        real["policy_anchored"] = [None if pd.isna(v) else bool(v) for v in real["policy_anchored"]]
-    else:
-        real, _ = labelled_corpus(args.labels, store=args.store, text_root=args.text_root)
-        real["collection"] = [g.split("/")[1] if g.startswith("realworld-pool/") else "other" for g in real["group"]]
-        if args.cache:
-            real.to_parquet(args.cache)
-    real = real.reset_index(drop=True)
+    real = load_real(args.labels, args.text_root, args.cache, store=args.store)
     authored = load_corpus()
     authored = authored[authored.split == "train"]  # as `cdtext train` does
     memoise(ENCODER)
