@@ -246,6 +246,19 @@ def join_predictions(predictions: pd.DataFrame, documents: pd.DataFrame) -> pd.D
     return predictions.merge(docs.drop(columns=drop), on="doc_id", how="inner")
 
 
+#: the unit-level measures a profile carries, each with a bootstrap interval
+_MEASURES = ("diversity", "effective_functions", "theta", "anchoring_rate", "concentration", "coherence")
+
+
+def _profile_columns(by: list[str]) -> list[str]:
+    names = [*by, "n_documents", "n_passages", "n_diplomacy"]
+    for f in FUNCTIONS:
+        names += [f"share_{f}", f"share_{f}_lo", f"share_{f}_hi"]
+    for name in _MEASURES:
+        names += [name, f"{name}_lo", f"{name}_hi"]
+    return [*names, "verdict"]
+
+
 def profile(
     predictions: pd.DataFrame,
     documents: pd.DataFrame,
@@ -286,22 +299,15 @@ def profile(
             row[f"share_{f}"] = float(point["shares"][0, j])
             lo, hi = _interval(boot["shares"][:, j]) if boot else (math.nan, math.nan)
             row[f"share_{f}_lo"], row[f"share_{f}_hi"] = lo, hi
-        for name in ("diversity", "effective_functions", "theta", "anchoring_rate", "concentration", "coherence"):
+        for name in _MEASURES:
             row[name] = float(point[name][0])
             lo, hi = _interval(boot[name]) if boot else (math.nan, math.nan)
             row[f"{name}_lo"], row[f"{name}_hi"] = lo, hi
         row["verdict"] = rule.decide(row)
         rows.append(row)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=_profile_columns(cols))  # the same columns when nothing was read
     floats = out.select_dtypes("float").columns
     out[floats] = out[floats].round(4)
-    if out.empty:  # nothing was read: the same columns, no rows
-        names = [*cols, "n_documents", "n_passages", "n_diplomacy"]
-        for f in FUNCTIONS:
-            names += [f"share_{f}", f"share_{f}_lo", f"share_{f}_hi"]
-        for name in ("diversity", "effective_functions", "theta", "anchoring_rate", "concentration", "coherence"):
-            names += [name, f"{name}_lo", f"{name}_hi"]
-        return pd.DataFrame(columns=[*names, "verdict"])
     return out
 
 

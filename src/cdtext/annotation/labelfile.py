@@ -92,6 +92,21 @@ def _cell(value: Any) -> str:
     return _FORMULA_ESCAPE.sub("", str(value)).strip()
 
 
+def passage_keys(path: Path) -> set[str]:
+    """The ids and text hashes of every row of a label file, labelled or still to be labelled; raises
+    CdtextError for an unreadable file."""
+    keys: set[str] = set()
+    for row in _raw_rows(path):
+        for column in ("id", "passage_id", "sha1"):
+            value = _cell(row.get(column))
+            if value:
+                keys.add(value)
+        text = _cell(row.get("text"))
+        if text:
+            keys.add(passage_sha1(text))
+    return keys
+
+
 def _codes(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         parts = [str(v).strip() for v in value]

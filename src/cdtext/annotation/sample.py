@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cdtext.annotation.labelfile import FILL_COLUMNS, _cell, _raw_rows, passage_sha1
+from cdtext.annotation.labelfile import FILL_COLUMNS, passage_keys, passage_sha1
 from cdtext.errors import CdtextError, ConfigError
 from cdtext.labels import ANCHORED, FUNCTIONS
 
@@ -175,16 +175,9 @@ def _excluded(files: Sequence[str | Path]) -> set[str]:
     keys: set[str] = set()
     for f in files:
         try:
-            rows = _raw_rows(Path(f))
+            keys |= passage_keys(Path(f))
         except CdtextError as exc:
             raise CdtextError(f"cannot use --exclude file: {exc}") from exc
-        for row in rows:
-            for column in ("id", "passage_id", "sha1"):
-                value = _cell(row.get(column))
-                if value:
-                    keys.add(value)
-            if _cell(row.get("text")):
-                keys.add(passage_sha1(_cell(row.get("text"))))
     return keys
 
 
