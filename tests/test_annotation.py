@@ -68,6 +68,21 @@ def test_annotate_writes_a_sheet_with_design_and_empty_label_columns(sheet: Path
     assert not set(pd.read_csv(again)["id"]) & set(df["id"])
 
 
+def test_a_search_stratum_draws_only_matching_passages(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "search.csv"
+    result = run("annotate", "--store", store, "--out", out, "--n", 8, "--strategy", "random", "--match", r"\bCITY\b")
+    assert result.exit_code == 0, result.output
+    df = pd.read_csv(out, keep_default_na=False)
+    assert len(df) and all("city" in t.lower() for t in df["text"])
+    assert set(df["stratum"]) == {"search"}
+    rows = cdtext.annotate(store, n=5, strategy="random", match=r"\bcity\b")
+    assert rows.attrs["design"]["match"] == r"\bcity\b"
+    bad = run("annotate", "--store", store, "--out", tmp_path / "x.csv", "--match", "(unclosed")
+    assert bad.exit_code != 0 and "is not a regular expression" in bad.output
+    none = run("annotate", "--store", store, "--out", tmp_path / "y.csv", "--match", "qqqzzzxxq")
+    assert none.exit_code != 0 and "none match the search" in none.output
+
+
 def test_the_sheet_is_formula_safe(tmp_path: Path) -> None:
     from cdtext.annotation.sample import SHEET_COLUMNS, write_label_rows
 

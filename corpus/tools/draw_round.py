@@ -13,8 +13,8 @@ writes) and DIR/ROUND/to_label.jsonl (id, text and context only: annotators
 never see the model's guesses). DIR must lie outside the repository: these
 files hold third-party text.
 
-``--match`` narrows the frame to passages whose text matches a regular
-expression (case-insensitive): a search stratum for functions the model rarely
+``--match`` (``cdtext annotate --match``) narrows the frame to passages whose
+text matches a regular expression (case-insensitive): a search stratum for functions the model rarely
 finds. Its rows get stratum ``search``: inclusion probabilities are relative
 to that narrowed frame (the pattern is recorded in design.json), so such a
 round says nothing about prevalence in the pool.
@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
-
-import pandas as pd
 
 import cdtext
 from cdtext.annotation.sample import annotate
@@ -86,13 +83,6 @@ def main() -> None:
     cdtext.ingest(pool_inputs(args.only), store, config={"jobs": 2})
     bad = contaminated(store, args.work)
     print(f"{len(bad)} passage(s) overlap the held-back set and are left out", file=sys.stderr)
-    if args.match:
-        pattern = re.compile(args.match, re.I)
-        with Store(store, read_only=True) as db:
-            passages = db.table("passages", ["passage_id", "text"])
-        outside = {pid for pid, text in zip(passages.passage_id, passages.text) if not pattern.search(text)}
-        print(f"--match leaves {len(passages) - len(outside)} of {len(passages)} passages", file=sys.stderr)
-        bad |= outside
     shares = {k: float(v) for k, v in (part.split("=") for part in args.shares.split(","))}
     out = args.work / args.round
     out.mkdir(exist_ok=True)
@@ -109,6 +99,7 @@ def main() -> None:
         max_per_doc=args.max_per_doc,
         round=args.round,
         focus=args.focus,
+        match=args.match,
     )
     with open(out / "to_label.jsonl", "w", encoding="utf-8") as fh:
         for r in rows.itertuples():
@@ -121,12 +112,6 @@ def main() -> None:
                 "after": r.after,
             }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    if args.match:  # not a random sample of the pool: name the stratum for what it is
-        rows["stratum"] = rows["stratum"].replace("random", "search")
-        sample = pd.read_csv(out / "sample.csv", dtype=str, keep_default_na=False)
-        sample["stratum"] = sample["stratum"].replace("random", "search")
-        sample.to_csv(out / "sample.csv", index=False)
-        rows.attrs["design"]["match"] = args.match
     (out / "design.json").write_text(json.dumps(rows.attrs["design"], indent=2) + "\n")
     print(json.dumps(rows.attrs["design"], indent=2))
 

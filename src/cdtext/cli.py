@@ -553,6 +553,14 @@ def train(
     type=click.Choice(list(FUNCTION_CODES)),
     help="Spend the likely-positive share on this function only (repeat for several): reach rare functions.",
 )
+@click.option(
+    "--match",
+    "match",
+    default=None,
+    metavar="REGEX",
+    help="Draw only passages this regular expression finds something in (case-insensitive); "
+    "their random picks are stratum 'search'.",
+)
 @_library_call
 def annotate(
     store: str,
@@ -567,6 +575,7 @@ def annotate(
     max_per_doc: float,
     round_: str | None,
     focus: tuple[str, ...],
+    match: str | None,
 ) -> None:
     """Pick passages of a store for people to label.
 
@@ -592,6 +601,7 @@ def annotate(
         max_per_doc=max_per_doc,
         round=round_,
         focus=list(focus),
+        match=match,
     )
     design = rows.attrs["design"]
     strata = ", ".join(f"{k} {v}" for k, v in sorted(design["by_stratum"].items()))

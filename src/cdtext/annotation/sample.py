@@ -71,6 +71,7 @@ class Design:
     model: str = ""
     round: str = ""
     focus: list[str] = field(default_factory=list)
+    match: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -264,6 +265,7 @@ def annotate(
     min_words: int = 10,
     round: str | None = None,
     focus: Sequence[str] = (),
+    match: str | None = None,
 ) -> pd.DataFrame:
     """Pick ``n`` passages of ``store`` to label (see the module docstring); write them to ``out``.
 
@@ -272,7 +274,10 @@ def annotate(
     ``exclude`` names label files whose passages are left out (by id or text
     hash); ``exclude_ids`` adds passage ids or text SHA-1s directly.
     ``root`` makes ``source`` paths relative to a folder. ``focus`` limits the
-    ``positive`` component to some functions (to reach rare ones). Returns the rows;
+    ``positive`` component to some functions (to reach rare ones). ``match``, a regular expression
+    (case-insensitive), narrows the frame to passages it finds something in: a search stratum whose
+    random picks are recorded as stratum ``search`` (inclusion probabilities hold within the matched
+    passages only, so they estimate nothing about the whole store). Returns the rows;
     ``result.attrs["design"]`` summarises the draw.
     """
     from cdtext.classify.api import Classifier
@@ -289,8 +294,15 @@ def annotate(
     if passages.empty:
         raise CdtextError(f"{store} has no passages to sample from; ingest documents into it first")
     frame = _frame(passages, min_words, _excluded(exclude) | set(exclude_ids))
+    if match is not None:
+        try:
+            pattern = re.compile(match, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"--match {match!r} is not a regular expression: {exc}") from exc
+        frame = frame[[bool(pattern.search(t)) for t in frame["text"]]].reset_index(drop=True)
     if frame.empty:
-        raise CdtextError(f"{store}: no passage left to sample (all are shorter than {min_words} words or excluded)")
+        why = "match the search" if match is not None else "are long enough and not excluded"
+        raise CdtextError(f"{store}: no passage left to sample (none {why}; at least {min_words} words needed)")
     clf = Classifier.load(model)
     pred = clf.predict(frame[["passage_id", "text"]])
     thresholds = clf.thresholds
@@ -300,6 +312,8 @@ def annotate(
     sample, dropped = draw_sample(
         frame, pred, thresholds, n=n, shares=shares, seed=seed, max_per_doc=max_per_doc, focus=focus
     )
+    if match is not None:  # not a random sample of the store: name the stratum for what it is
+        sample["stratum"] = sample["stratum"].replace("random", "search")
     rows = _rows(sample, passages, pred.set_index(frame.index), clf.name, Path(root) if root else None, round or "1")
     design = Design(
         strategy=dict(shares),
@@ -313,6 +327,7 @@ def annotate(
         model=clf.name,
         round=round or "1",
         focus=list(focus),
+        match=match,
     )
     log.info("drew %d of %d passages (%s)", len(rows), len(frame), design.by_stratum)
     if stand_off:
