@@ -298,7 +298,7 @@ def annotate(
         try:
             pattern = re.compile(match, re.IGNORECASE)
         except re.error as exc:
-            raise ConfigError(f"--match {match!r} is not a regular expression: {exc}") from exc
+            raise ConfigError(f"the search pattern {match!r} is not a regular expression: {exc}") from exc
         frame = frame[[bool(pattern.search(t)) for t in frame["text"]]].reset_index(drop=True)
     if frame.empty:
         why = "match the search" if match is not None else "are long enough and not excluded"
