@@ -24,6 +24,7 @@ CASES = [
     # not partners: background, domestic places, people and words that share a place's name
     ("The festival drew visitors from all over the world, including Paris and Tokyo.", set()),
     ("The mayor visited Paris, Texas to meet local officials.", set()),
+    ("The mayor welcomed Kobe’s delegation and signed a sister city agreement.", {("Kobe", "city", "JP")}),
     ("Our plan is aligned with the UN Sustainable Development Goals.", set()),
     ("The council welcomed a delegation from Boston and Chicago.", set()),
     ("George recently returned to the Carnegie Center after meeting the team.", set()),
@@ -36,6 +37,7 @@ def test_partners_of_a_us_city(text: str, expected: set[tuple[str, str, str]]) -
     got = cdtext.extract_partners([text], city="Denver", country="US")
     assert set(zip(got.name, got.kind, got.country)) == expected
     assert all(text[s:e] == span for s, e, span in zip(got.start, got.end, got.span))
+    assert not any(span.endswith(("'s", "’s", ".", ",")) for span in got.span)  # "Bavaria's" spans "Bavaria"
     assert got.confidence.between(0, 1).all()
 
 

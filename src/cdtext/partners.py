@@ -111,6 +111,10 @@ class Partner:
     confidence: float
 
 
+#: what a name's span does not end with: punctuation and a possessive
+_SPAN_TAIL = re.compile(r"(?:['’]s|[.,'’])+$")
+
+
 @lru_cache(maxsize=1)
 def _organisations() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, str]]]:
     """(case-sensitive acronym pattern, case-insensitive name pattern, folded alias -> (name, kind))."""
@@ -176,7 +180,8 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
         tokens = [re.sub(r"['’]s$", "", w.group().strip(".,'’")) for w in words]
         for start, end, kind in gaz.match(tokens, world=True):
             a, b = run.start() + words[start].start(), run.start() + words[end - 1].end()
-            b -= len(sentence[a:b]) - len(sentence[a:b].rstrip(".,'’"))  # "Mexico City." -> "Mexico City"
+            # "Mexico City." -> "Mexico City", "Kobe's" -> "Kobe"
+            b -= len(sentence[a:b]) - len(_SPAN_TAIL.sub("", sentence[a:b]))
             phrase = " ".join(tokens[start:end])
             if not free(a, b) or gaz.is_common_word(phrase):
                 continue
