@@ -202,11 +202,15 @@ def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, sav
     fit_rows = [i for i in train if data[i]["group"] not in held]
     val_rows = [i for i in train if data[i]["group"] in held]
     net = _train(model_dir, enc, fit_rows, y, mask, weight, args)
-    if save_to is not None:  # the fine-tuned transformer, e.g. to distil a static encoder from it
+    if save_to is not None:  # the fine-tuned transformer and its output layer (for ``onnx`` or distillation)
         net.encoder.save_pretrained(str(save_to))
+        head = net.head.state_dict()
+        np.savez(save_to / "head.npz", weight=head["weight"].numpy(), bias=head["bias"].numpy())
         for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
             if (model_dir / name).exists():
                 (save_to / name).write_bytes((model_dir / name).read_bytes())
+    if not test:
+        return None
     s_val, s_test = _predict(net, enc, val_rows), _predict(net, enc, test)
     from cdtext.classify.model import _sigmoid
 
@@ -258,6 +262,10 @@ def cv(args: argparse.Namespace) -> None:
         pred = np.zeros_like(y_real)
         proba = np.zeros(y_real.shape, np.float32)
         pos = {i: k for k, i in enumerate(real)}
+        if args.final:  # one network on every passage (a tenth of the real documents still calibrates it)
+            _fit_and_score(model_dir, enc, data, y, mask, weight, real + authored, [], args, args.save / "all")
+            print(f"saved {args.save / 'all'}")
+            return
         for k in range(5):
             t0 = time.time()
             test = [i for i in real if data[i]["fold"] == k]
@@ -296,6 +304,36 @@ def cv(args: argparse.Namespace) -> None:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
+def onnx(args: argparse.Namespace) -> None:
+    """A saved network (``--save``) -> ``OUT/model.onnx`` (weights quantised to int8) and ``OUT/tokenizer.json``:
+    token ids and attention mask in, the seven raw scores out (what ``cdtext.classify.transformer`` runs)."""
+    import numpy as np
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    head = np.load(args.saved / "head.npz")
+    net = _Net(args.saved, head["weight"].shape[0])
+    net.head.load_state_dict({"weight": torch.tensor(head["weight"]), "bias": torch.tensor(head["bias"])})
+    net.eval()
+    args.out.mkdir(parents=True, exist_ok=True)
+    ids = torch.ones((2, 8), dtype=torch.long)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = Path(tmp) / "model.onnx"
+        torch.onnx.export(
+            net,
+            (ids, torch.ones_like(ids)),
+            str(full),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["scores"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(str(full), str(args.out / "model.onnx"), weight_type=QuantType.QInt8)
+    (args.out / "tokenizer.json").write_bytes((args.saved / "tokenizer.json").read_bytes())
+    print(f"{args.saved} -> {args.out}/model.onnx, tokenizer.json")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="step", required=True)
@@ -318,8 +356,12 @@ def main() -> None:
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--one-fold", action="store_true", help="stop after the first fold (a quick look)")
+    c.add_argument("--final", action="store_true", help="train once on every passage; save it to SAVE/all")
+    o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's accurate model")
+    o.add_argument("saved", type=Path, help="a folder written by cv --save (e.g. SAVE/all)")
+    o.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    export(args) if args.step == "export" else cv(args)
+    {"export": export, "cv": cv, "onnx": onnx}[args.step](args)
 
 
 if __name__ == "__main__":
