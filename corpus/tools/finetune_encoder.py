@@ -329,7 +329,7 @@ def onnx(args: argparse.Namespace) -> None:
             opset_version=17,
             dynamo=False,
         )
-        quantize_dynamic(str(full), str(args.out / "model.onnx"), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(full), str(args.out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
     (args.out / "tokenizer.json").write_bytes((args.saved / "tokenizer.json").read_bytes())
     print(f"{args.saved} -> {args.out}/model.onnx, tokenizer.json")
 
