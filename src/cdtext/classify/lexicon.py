@@ -500,10 +500,9 @@ class LexiconClassifier:
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Head probabilities -> 0/1 labels in LABELS order (the trained model's rule)."""
-        passed = np.asarray(proba >= self.thresholds_)
-        fn = passed[:, : len(FUNCTIONS)]
-        rest = passed[:, len(FUNCTIONS) + 1 :] & fn.any(axis=1)[:, None]
-        return np.hstack([fn, rest]).astype(np.int8)
+        from cdtext.classify.model import apply_thresholds
+
+        return apply_thresholds(proba, self.thresholds_)
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return self.decide(self.predict_proba(texts))

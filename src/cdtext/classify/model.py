@@ -69,6 +69,15 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return best
 
 
+def apply_thresholds(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Head probabilities (:data:`HEADS` order) -> 0/1 labels in :data:`LABELS` order: a label passes its
+    threshold; anchoring and policy areas count only for passages with at least one function."""
+    passed = np.asarray(proba >= thresholds)
+    fn = passed[:, : len(FUNCTIONS)]
+    rest = passed[:, len(FUNCTIONS) + 1 :] & fn.any(axis=1)[:, None]
+    return np.hstack([fn, rest]).astype(np.int8)
+
+
 class TermWeights:
     """TF-IDF of lemma strings from a stored vocabulary and idf (what a loaded model needs to predict).
 
@@ -289,11 +298,7 @@ class PassageClassifier:
         Functions pass their thresholds; anchoring and policy areas only count
         for passages with at least one function.
         """
-        passed = np.asarray(proba >= self.thresholds_)
-        fn = passed[:, : len(FUNCTIONS)]
-        has_fn = np.asarray(fn.any(axis=1))
-        rest = passed[:, len(FUNCTIONS) + 1 :] & has_fn[:, None]
-        return np.hstack([fn, rest]).astype(np.int8)
+        return apply_thresholds(proba, self.thresholds_)
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """0/1 labels, ``(n, 15)`` in :data:`cdtext.labels.LABELS` order."""
