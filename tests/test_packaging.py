@@ -13,7 +13,7 @@ from conftest import REPO
 import cdtext
 
 SOURCE = REPO / "src" / "cdtext"
-SHIPPED_SUFFIXES = {".py", ".html", ".css", ".npz", ".json", ".safetensors", ".typed"}
+SHIPPED_SUFFIXES = {".py", ".html", ".css", ".npz", ".json", ".safetensors", ".onnx", ".typed"}
 
 
 def shipped_files(root: Path) -> set[str]:
@@ -30,7 +30,7 @@ def test_installed_package_has_every_source_module_and_data_file() -> None:
         pytest.skip("cdtext is installed in editable mode: the installed files are the source tree")
     missing = shipped_files(SOURCE) - shipped_files(installed)
     assert not missing, f"not installed: {sorted(missing)}"
-    for name in ("default", "fast"):
+    for name in ("default", "fast", "accurate"):
         assert (installed / "models" / f"{name}.npz").is_file()
 
 

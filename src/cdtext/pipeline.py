@@ -69,11 +69,11 @@ def _inventory(
     A repeat run whose inventory, settings and title equal the previous run's keeps its outputs without opening the
     store or importing the analysis libraries (any difference takes the full path, which compares content hashes).
     """
-    from cdtext.classify.files import model_paths
+    from cdtext.classify.files import SHIPPED, model_paths
     from cdtext.ingestion.walk import walk
 
     model_files: tuple[Path, ...]
-    if model is None or str(model) in ("default", "fast"):
+    if model is None or str(model) in SHIPPED:
         model_files = model_paths(Path(__file__).parent / "models" / str(model or "default"))
     elif str(model) == "lexicon":
         model_files = ()

@@ -10,14 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cdtext.classify.files import SHIPPED
 from cdtext.errors import CdtextError, ModelError
 from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "default"
-#: models shipped in cdtext/models, loadable by name (``--model fast``)
-SHIPPED = ("default", "fast")
 LEXICON = "lexicon"
 
 
@@ -57,6 +56,7 @@ class Classifier:
     @classmethod
     def load(cls, path: str | Path | None = None, *, lazy: bool = False) -> Classifier:
         """Load a model: ``None`` for the shipped default, ``"fast"`` for the shipped TF-IDF-only model,
+        ``"accurate"`` for the default averaged with a fine-tuned transformer (needs onnxruntime),
         ``"lexicon"`` for the rule baseline, or a path.
 
         With ``lazy``, only the card is read now (enough for the model's name, hash and thresholds);

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 CARD_SUFFIX = ".card.json"
+#: models shipped in cdtext/models, loadable by name (``--model fast``)
+SHIPPED = ("default", "fast", "accurate")
 MODEL_SUFFIX = ".npz"
 
 

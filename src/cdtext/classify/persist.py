@@ -45,6 +45,9 @@ ARRAYS = {
     "idf": "f",
     "vocabulary": "u",
 }
+#: an averaged model (``accurate``): a base model beside it, a transformer folder and these arrays
+AVERAGED_FORMAT = "cdtext-averaged-1"
+AVERAGED_ARRAYS = {"calibration": "f", "thresholds": "f"}
 #: estimator parameters a card may set (anything else is refused)
 PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
 
@@ -118,20 +121,20 @@ def read_card(path: str | Path) -> dict[str, Any]:
     return card
 
 
-def _read_arrays(array_path: Path) -> dict[str, np.ndarray]:
+def _read_arrays(array_path: Path, expected: dict[str, str] = ARRAYS) -> dict[str, np.ndarray]:
     try:
         with np.load(array_path, allow_pickle=False) as archive:
             names = set(archive.files)
-            if names != set(ARRAYS):
+            if names != set(expected):
                 raise ModelError(
-                    f"refusing to load {array_path}: unexpected arrays ({', '.join(sorted(names ^ set(ARRAYS)))})"
+                    f"refusing to load {array_path}: unexpected arrays ({', '.join(sorted(names ^ set(expected)))})"
                 )
-            arrays = {name: archive[name] for name in ARRAYS}
+            arrays = {name: archive[name] for name in expected}
     except ModelError:
         raise
     except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
         raise ModelError(f"refusing to load {array_path}: not a readable cdtext model file ({exc})") from exc
-    for name, kind in ARRAYS.items():
+    for name, kind in expected.items():
         if arrays[name].dtype.kind != kind:
             raise ModelError(f"refusing to load {array_path}: array {name} has type {arrays[name].dtype}")
     return arrays
@@ -151,6 +154,8 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
             f"refusing to load {array_path}: its SHA-256 ({actual[:12]}…) does not match the card "
             f"({str(card.get('sha256'))[:12]}…); the file was changed or replaced"
         )
+    if card.get("format") == AVERAGED_FORMAT:
+        return _load_averaged(array_path, card), card
     if card.get("format") != FORMAT:
         raise ModelError(f"refusing to load {array_path}: format {card.get('format')!r}, expected {FORMAT!r}")
     params = card.get("params") or {}
@@ -192,3 +197,66 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
     model.thresholds_ = arrays["thresholds"]
     model.classes_ = np.array(HEADS)
     return model, card
+
+
+def save_averaged(
+    calibration: np.ndarray, thresholds: np.ndarray, path: str | Path, card: dict[str, Any], base: str, transformer: str
+) -> tuple[Path, Path]:
+    """Write an averaged model: its arrays, and a card naming the base model (a model beside it, with its card's
+    SHA-256) and the transformer folder (with its files' SHA-256)."""
+    from cdtext.classify.transformer import TransformerScorer
+    from cdtext.export import atomic_path
+
+    array_path, card_path = model_paths(path)
+    base_card = read_card(array_path.with_name(base))
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, calibration=np.asarray(calibration, np.float64), thresholds=np.asarray(thresholds, np.float64)
+    )
+    with atomic_path(array_path, "wb") as fh:
+        fh.write(buffer.getvalue())
+    full = dict(card)
+    full["format"] = AVERAGED_FORMAT
+    full["base"] = {"name": base, "sha256": base_card["sha256"]}
+    full["transformer"] = {"name": transformer, "sha256": TransformerScorer(transformer).sha256}
+    full["file"] = array_path.name
+    full["sha256"] = file_sha256(array_path)
+    full.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    full["libraries"] = {**library_versions(), **_version("onnxruntime"), **_version("tokenizers")}
+    with atomic_path(card_path, "w") as fh:
+        json.dump(full, fh, indent=2, sort_keys=False)
+        fh.write("\n")
+    return array_path, card_path
+
+
+def _version(dist: str) -> dict[str, str]:
+    try:
+        return {dist: metadata.version(dist)}
+    except metadata.PackageNotFoundError:
+        return {}
+
+
+def _load_averaged(array_path: Path, card: dict[str, Any]) -> Any:
+    """The base model (beside this one, its card's SHA-256 as recorded), the transformer (its files' SHA-256 as
+    recorded) and the arrays (7 Platt pairs, one threshold per head)."""
+    from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier
+    from cdtext.classify.model import HEADS
+    from cdtext.classify.transformer import TransformerScorer
+
+    base_info, transformer_info = card.get("base") or {}, card.get("transformer") or {}
+    base_name = str(base_info.get("name") or "")
+    if not base_name or "/" in base_name or "\\" in base_name or not transformer_info.get("sha256"):
+        raise ModelError(f"refusing to load {array_path}: its card does not name its base model and transformer")
+    if read_card(array_path.with_name(base_name)).get("format") != FORMAT:  # not itself averaged (no loops)
+        raise ModelError(f"refusing to load {array_path}: its base model {base_name} is not a trained model")
+    base, base_card = load_model(array_path.with_name(base_name))
+    if base_card.get("sha256") != base_info.get("sha256"):
+        raise ModelError(
+            f"refusing to load {array_path}: its base model {base_name} is not the one it was built on; "
+            "rebuild it with corpus/tools/build_accurate.py"
+        )
+    scorer = TransformerScorer(str(transformer_info.get("name") or ""), expected=transformer_info["sha256"])
+    arrays = _read_arrays(array_path, AVERAGED_ARRAYS)
+    if arrays["calibration"].shape != (len(TRANSFORMER_HEADS), 2) or arrays["thresholds"].shape != (len(HEADS),):
+        raise ModelError(f"refusing to load {array_path}: its arrays do not fit together")
+    return AveragedClassifier(base, scorer, arrays["calibration"], arrays["thresholds"])
