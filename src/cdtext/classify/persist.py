@@ -52,9 +52,9 @@ AVERAGED_ARRAYS = {"calibration": "f", "thresholds": "f"}
 PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(*extra: str) -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("cdtext", "scikit-learn", "numpy", "scipy", "spacy", "spacy-lookups-data", "model2vec"):
+    for dist in ("cdtext", "scikit-learn", "numpy", "scipy", "spacy", "spacy-lookups-data", "model2vec", *extra):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -222,18 +222,11 @@ def save_averaged(
     full["file"] = array_path.name
     full["sha256"] = file_sha256(array_path)
     full.setdefault("created", datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    full["libraries"] = {**library_versions(), **_version("onnxruntime"), **_version("tokenizers")}
+    full["libraries"] = library_versions("onnxruntime", "tokenizers")
     with atomic_path(card_path, "w") as fh:
         json.dump(full, fh, indent=2, sort_keys=False)
         fh.write("\n")
     return array_path, card_path
-
-
-def _version(dist: str) -> dict[str, str]:
-    try:
-        return {dist: metadata.version(dist)}
-    except metadata.PackageNotFoundError:
-        return {}
 
 
 def _load_averaged(array_path: Path, card: dict[str, Any]) -> Any:
