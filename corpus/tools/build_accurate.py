@@ -37,25 +37,24 @@ from pathlib import Path
 import numpy as np
 from distill_encoder import PINNED
 from select_model import load_real
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from cdtext.classify.api import Classifier, _fit
-from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier
+from cdtext.classify.api import LABEL_WEIGHT, Classifier, _fit
+from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier, calibrated, mix
 from cdtext.classify.evaluate import evaluate_predictions
 from cdtext.classify.files import model_paths
-from cdtext.classify.model import _CONDITIONAL, HEADS, _sigmoid, apply_thresholds, best_threshold, heads_matrix
+from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, best_threshold, heads_matrix, platt_scaling
 from cdtext.classify.persist import read_card, save_averaged
 from cdtext.classify.transformer import TransformerScorer
 from cdtext.corpus import label_matrix, load_corpus
 from cdtext.hashing import file_sha256
+from cdtext.labels import LABELS
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "src" / "cdtext" / "models"
 TRANSFORMER = "minilm-l6-cities-int8"
 #: the copy of the default model the accurate model averages with
 BASE = "accurate-base"
-REAL_WEIGHT = 3.0  # as train_default.py's recipe (cdtext.classify.api.LABEL_WEIGHT)
 K = len(TRANSFORMER_HEADS)
 
 
@@ -69,7 +68,7 @@ def base_oof(real, folds, cache: Path | None) -> np.ndarray:
     out = np.zeros((len(real), len(HEADS)))
     for k in range(5):
         t0 = time.time()
-        model = _fit(params, authored, real[folds != k], REAL_WEIGHT)
+        model = _fit(params, authored, real[folds != k], LABEL_WEIGHT)
         out[folds == k] = model.predict_proba(real.text[folds == k].tolist())
         print(f"  default recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
     if cache:
@@ -91,11 +90,10 @@ def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``(7, 2)`` Platt slope and intercept per transformer head, fitted on ``rows`` (conditional heads: on the
     passages with a function)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
-    out = np.tile([1.0, 0.0], (K, 1))
+    out = np.zeros((K, 2))
     for j, head in enumerate(TRANSFORMER_HEADS):
         on = rows & has_fn if head in _CONDITIONAL else rows
-        fit = LogisticRegression(C=1e4, solver="lbfgs").fit(scores[on, j, None], H[on, j])
-        out[j] = fit.coef_[0, 0], fit.intercept_[0]
+        out[j] = platt_scaling(H[on, j], scores[on, j])
     return out
 
 
@@ -111,11 +109,7 @@ def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray) -> np.ndarray
 
 
 def averaged(base: np.ndarray, calibration: np.ndarray, scores: np.ndarray, share: float = 0.5) -> np.ndarray:
-    """The base probabilities with the transformer's heads mixed in: ``share`` 0.5 is the accurate model,
-    1.0 the transformer alone (the policy areas stay the base model's)."""
-    out = base.copy()
-    out[:, :K] = (1 - share) * base[:, :K] + share * _sigmoid(calibration[:, 0] * scores + calibration[:, 1])
-    return out
+    return mix(base, calibrated(calibration, scores), share)
 
 
 def nested(H: np.ndarray, folds: np.ndarray, make) -> tuple[np.ndarray, np.ndarray]:
@@ -132,8 +126,9 @@ def nested(H: np.ndarray, folds: np.ndarray, make) -> tuple[np.ndarray, np.ndarr
 
 
 def figures(H: np.ndarray, proba: np.ndarray, decided: np.ndarray) -> dict:
-    keep = [HEADS.index(label) for label in HEADS if label != "any_function"]
-    return evaluate_predictions(np.delete(H, HEADS.index("any_function"), axis=1), decided, proba[:, keep], n_boot=500)
+    """The card's figures: heads (HEADS order) -> labels (LABELS order), as ``evaluate_predictions`` takes them."""
+    keep = [HEADS.index(label) for label in LABELS]
+    return evaluate_predictions(H[:, keep], decided, proba[:, keep], n_boot=500)
 
 
 def main() -> None:

@@ -185,14 +185,11 @@ def _train(model_dir: Path, enc: dict, rows: list[int], y, mask, weight, args) -
 
 def _platt_and_threshold(y, s):
     """Platt scaling of scores ``s`` and the F1-maximising threshold, as ``PassageClassifier.fit`` does."""
-    from sklearn.linear_model import LogisticRegression
-
-    from cdtext.classify.model import _sigmoid, best_threshold
+    from cdtext.classify.model import _sigmoid, best_threshold, platt_scaling
 
     if y.min() == y.max():
         return (1.0, 0.0), 0.5
-    platt = LogisticRegression(C=1e4, solver="lbfgs").fit(s[:, None], y)
-    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    a, b = platt_scaling(y, s)
     return (a, b), best_threshold(y, _sigmoid(a * s + b))
 
 

@@ -28,6 +28,20 @@ TRANSFORMER_HEADS = (*FUNCTIONS, ANY, ANCHORED)
 assert HEADS[: len(TRANSFORMER_HEADS)] == TRANSFORMER_HEADS
 
 
+def mix(base: np.ndarray, transformer: np.ndarray, share: float = 0.5) -> np.ndarray:
+    """Base probabilities ``(n, 16)`` with the transformer's ``(n, 7)`` mixed into the first seven heads (``share``
+    0.5: the accurate model's average; 1.0: the transformer alone); the policy areas stay the base model's."""
+    out = np.array(base, dtype=np.float64)
+    k = len(TRANSFORMER_HEADS)
+    out[:, :k] = (1 - share) * out[:, :k] + share * transformer
+    return out
+
+
+def calibrated(calibration: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Raw transformer scores through their Platt scaling (``(7, 2)`` slopes and intercepts)."""
+    return _sigmoid(calibration[:, 0] * scores + calibration[:, 1])
+
+
 class AveragedClassifier:
     """``base`` (a :class:`~cdtext.classify.model.PassageClassifier`) averaged with ``scorer`` (a
     :class:`~cdtext.classify.transformer.TransformerScorer`); ``calibration`` is ``(7, 2)`` Platt slopes and
@@ -43,16 +57,12 @@ class AveragedClassifier:
 
     def transformer_proba(self, X: Sequence[str]) -> np.ndarray:
         """The transformer's calibrated probabilities, ``(n, 7)`` in :data:`TRANSFORMER_HEADS` order."""
-        scores = self.scorer.scores(X)
-        return _sigmoid(self.calibration_[:, 0] * scores + self.calibration_[:, 1])
+        return calibrated(self.calibration_, self.scorer.scores(X))
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
         """Probabilities, ``(n, 16)`` in :data:`HEADS` order."""
-        proba = np.array(self.base.predict_proba(X), dtype=np.float64)
-        if len(X):
-            k = len(TRANSFORMER_HEADS)
-            proba[:, :k] = (proba[:, :k] + self.transformer_proba(X)) / 2
-        return proba
+        proba = self.base.predict_proba(X)
+        return mix(proba, self.transformer_proba(X)) if len(X) else proba
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         return apply_thresholds(proba, self.thresholds_)

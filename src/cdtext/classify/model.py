@@ -55,6 +55,14 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
+def platt_scaling(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept mapping raw ``scores`` to probabilities of ``y`` (a one-feature logistic fit)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit = LogisticRegression(C=1e4, solver="lbfgs").fit(np.asarray(scores)[:, None], y)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut-off in [0.05, 0.95] that maximises F1."""
     grid = np.linspace(0.05, 0.95, 91)
@@ -218,7 +226,6 @@ class PassageClassifier:
         H = heads_matrix(Y)
         has_fn = H[:, HEADS.index(ANY)] == 1
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         self.vectorizer_ = TfidfVectorizer(
             ngram_range=(1, self.ngram_max),
@@ -254,8 +261,7 @@ class PassageClassifier:
             self.intercept_[j] = model.intercept_[0]
             scores = self._oof_scores(features[rows], y, weight[rows], None if groups is None else groups[rows])
             on = calibrate[rows] if len(np.unique(y[calibrate[rows]])) == 2 else np.ones(len(rows), bool)
-            platt = LogisticRegression(C=1e4, solver="lbfgs").fit(scores[on, None], y[on])
-            self.calibration_[j] = (platt.coef_[0, 0], platt.intercept_[0])
+            self.calibration_[j] = platt_scaling(y[on], scores[on])
             proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
             self.oof_proba_[rows, j] = proba
             self.thresholds_[j] = best_threshold(y[on], proba[on])
