@@ -67,9 +67,9 @@ def main() -> None:
     rows = [("baseline: python -c 'import sklearn.linear_model'", base, "")]
     rows.append(("cdtext --version", wall([*CDTEXT, "--version"], r), ""))
     rows.append(("cdtext --help", wall([*CDTEXT, "--help"], r), ""))
-    for name in ("default", "fast"):
+    for name in ("default", "standard", "fast"):
         rows.append((f"Classifier.load({name!r}) in-process", load_time(name, r), "target <= 1 s"))
-    for name in ("default", "accurate"):  # encoders and the transformer's session are opened at first use
+    for name in ("default", "standard"):  # encoders and the transformer's session are opened at first use
         rows.append((f"Classifier.load({name!r}) + first passage", load_time(name, r, first=True), ""))
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "one.csv"

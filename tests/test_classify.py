@@ -20,6 +20,12 @@ def shipped() -> Classifier:
 
 
 @pytest.fixture(scope="module")
+def standard() -> Classifier:
+    """The shipped trained model (the default's base): its own TF-IDF and heads."""
+    return Classifier.load("standard")
+
+
+@pytest.fixture(scope="module")
 def small_corpus() -> pd.DataFrame:
     df = load_corpus()
     return df[df.split == "train"].sample(400, random_state=1)
@@ -116,13 +122,13 @@ def test_predictions_batch_with_few_labels(tmp_path) -> None:
         assert s._con.execute("SELECT count(*) FROM predictions WHERE len(functions) = 1").fetchone()[0] == 2
 
 
-def test_term_weights_match_scikit_learn(shipped: Classifier, small_corpus: pd.DataFrame) -> None:
+def test_term_weights_match_scikit_learn(standard: Classifier, small_corpus: pd.DataFrame) -> None:
     """The loaded model's own TF-IDF gives scikit-learn's matrix (to float32 rounding)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from cdtext.nlp import lemmatize
 
-    model = shipped.model
+    model = standard.model
     lemmas = [lemmatize(t) for t in small_corpus.text] + ["", "  a  a b ", "ü\u00a0ñ x"]
     ref = TfidfVectorizer(
         ngram_range=(1, model.ngram_max), sublinear_tf=True, token_pattern=r"\S+", lowercase=False, dtype=np.float32

@@ -19,7 +19,8 @@ from cdtext.errors import ModelError
 
 
 def copy_shipped(tmp_path: Path) -> Path:
-    array_path, card_path = model_paths(default_model_path())
+    """The shipped ``standard`` model (a trained model's arrays; the default's base) as ``m``."""
+    array_path, card_path = model_paths(default_model_path().with_name("standard"))
     shutil.copy(array_path, tmp_path / "m.npz")
     shutil.copy(card_path, tmp_path / "m.card.json")
     return tmp_path / "m"

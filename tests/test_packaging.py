@@ -30,7 +30,7 @@ def test_installed_package_has_every_source_module_and_data_file() -> None:
         pytest.skip("cdtext is installed in editable mode: the installed files are the source tree")
     missing = shipped_files(SOURCE) - shipped_files(installed)
     assert not missing, f"not installed: {sorted(missing)}"
-    for name in ("default", "fast", "accurate"):
+    for name in ("default", "standard", "fast"):
         assert (installed / "models" / f"{name}.npz").is_file()
 
 

@@ -1,7 +1,7 @@
 """Fine-tune all-MiniLM-L6-v2 on the real passages and score it like the shipped recipes (grouped CV by document).
 
 The comparison in docs/classify.md and the transformer of the shipped
-``accurate`` model (``--final``, then ``onnx``; see ``build_accurate.py``).
+default model (``--final``, then ``onnx``; see ``build_default.py``).
 It needs torch, which cdtext does not depend on. The first step runs in
 cdtext's environment, the others in the one-off environment of
 ``distill_encoder.py`` (torch, transformers, onnxruntime, onnx, onnxscript):
@@ -193,9 +193,10 @@ def _platt_and_threshold(y, s):
     return (a, b), best_threshold(y, _sigmoid(a * s + b))
 
 
-def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to=None):
+def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to=None, raw_to=None):
     """Train on ``train`` minus a tenth of its real documents, calibrate and threshold on that tenth, score
-    ``test``: (probabilities, decisions) for the test rows."""
+    ``test``: (probabilities, decisions) for the test rows. ``raw_to``: also keep the raw scores of the tenth
+    and of ``test`` (with their row numbers) in that ``.npz`` file."""
     import numpy as np
 
     real_groups = sorted({data[i]["group"] for i in train if data[i]["real"]})
@@ -214,6 +215,8 @@ def _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, sav
     if not test:
         return None
     s_val, s_test = _predict(net, enc, val_rows), _predict(net, enc, test)
+    if raw_to is not None:
+        np.savez(raw_to, val_rows=np.array(val_rows), val=s_val, test_rows=np.array(test), test=s_test)
     from cdtext.classify.model import _sigmoid
 
     proba = np.zeros_like(s_test)
@@ -268,7 +271,7 @@ def cv(args: argparse.Namespace) -> None:
             _fit_and_score(model_dir, enc, data, y, mask, weight, real + authored, [], args, args.save / "all")
             print(f"saved {args.save / 'all'}")
             return
-        for k in range(5):
+        for k in range(0 if args.skip_cv else 5):
             t0 = time.time()
             test = [i for i in real if data[i]["fold"] == k]
             train = authored + [i for i in real if data[i]["fold"] != k]
@@ -286,7 +289,8 @@ def cv(args: argparse.Namespace) -> None:
                 y_real, pred, proba = y_real[rows], pred[rows], proba[rows]
                 break
         pred[:, -1] *= pred[:, : len(FUNCTIONS)].any(1)
-        results["grouped_cv"] = _scores(y_real, pred)
+        if not args.skip_cv:
+            results["grouped_cv"] = _scores(y_real, pred)
         if args.oof:
             np.save(args.oof, proba)
         if args.by_source:
@@ -296,12 +300,14 @@ def cv(args: argparse.Namespace) -> None:
                 if y[test, : len(FUNCTIONS)].any(1).sum() < 10:
                     continue
                 train = authored + [i for i in real if data[i]["collection"] != source]
-                _, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args)
+                raw_to = args.scores / f"{source}.npz" if args.scores else None
+                _, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, raw_to=raw_to)
                 per[source] = _scores(y[test].astype(int), d)
                 print(f"  {source}: macro {per[source]['macro_f1']:.3f}", flush=True)
             results["by_source"] = per
-    r = results["grouped_cv"]
-    print("fine-tuned MiniLM: " + " ".join(f"{k} {v:.3f}" for k, v in r.items()))
+    if "grouped_cv" in results:
+        r = results["grouped_cv"]
+        print("fine-tuned MiniLM: " + " ".join(f"{k} {v:.3f}" for k, v in r.items()))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 
@@ -351,6 +357,8 @@ def main() -> None:
     c.add_argument("--oof", type=Path)
     c.add_argument("--save", type=Path, help="keep each fold's fine-tuned transformer in DIR/foldK")
     c.add_argument("--by-source", action="store_true")
+    c.add_argument("--skip-cv", action="store_true", help="with --by-source: leave-one-source-out only")
+    c.add_argument("--scores", type=Path, help="with --by-source: keep raw scores in DIR/SOURCE.npz")
     c.add_argument("--epochs", type=int, default=3)
     c.add_argument("--batch", type=int, default=16)
     c.add_argument("--lr", type=float, default=5e-5)
@@ -359,7 +367,7 @@ def main() -> None:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--one-fold", action="store_true", help="stop after the first fold (a quick look)")
     c.add_argument("--final", action="store_true", help="train once on every passage; save it to SAVE/all")
-    o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's accurate model")
+    o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's default model")
     o.add_argument("saved", type=Path, help="a folder written by cv --save (e.g. SAVE/all)")
     o.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()

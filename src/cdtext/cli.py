@@ -407,10 +407,10 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         "model",
         default=None,
         metavar="PATH|lexicon",
-        help="Model to use: a path to NAME.npz (with NAME.card.json beside it), 'fast' for the shipped "
-        "TF-IDF-only model, 'accurate' for the shipped model averaged with a fine-tuned transformer "
-        "(slower; needs pip install 'cdtext[accurate]'), or 'lexicon' for the "
-        "rule baseline [default: the shipped model in models/].",
+        help="Model to use: a path to NAME.npz (with NAME.card.json beside it), 'standard' for the shipped "
+        "TF-IDF and sentence-vector model without the transformer (about 15 times faster), 'fast' for the "
+        "shipped TF-IDF-only model, or 'lexicon' for the rule baseline [default: the shipped default model, "
+        "standard averaged with a fine-tuned transformer].",
     )(fn)
 
 
@@ -461,7 +461,8 @@ def _text_sources(fn: Callable[..., Any]) -> Callable[..., Any]:
     "--features",
     type=click.Choice(["both", "tfidf", "static"]),
     default=None,
-    help="TF-IDF and sentence vectors (both, the default), TF-IDF alone (the fast model) or vectors alone.",
+    help="TF-IDF and sentence vectors (both, as the standard model), TF-IDF alone (as the fast model) or vectors "
+    "alone [default: both].",
 )
 @_library_call
 def train(

@@ -55,9 +55,9 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, lazy: bool = False) -> Classifier:
-        """Load a model: ``None`` for the shipped default, ``"fast"`` for the shipped TF-IDF-only model,
-        ``"accurate"`` for the default averaged with a fine-tuned transformer (needs onnxruntime),
-        ``"lexicon"`` for the rule baseline, or a path.
+        """Load a model: ``None`` (or ``"default"``) for the shipped default (the ``standard`` model averaged
+        with a fine-tuned transformer), ``"standard"`` for the shipped TF-IDF and sentence-vector model alone,
+        ``"fast"`` for the shipped TF-IDF-only model, ``"lexicon"`` for the rule baseline, or a path.
 
         With ``lazy``, only the card is read now (enough for the model's name, hash and thresholds);
         the arrays are read and checked when the first passage is classified.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 CARD_SUFFIX = ".card.json"
 #: models shipped in cdtext/models, loadable by name (``--model fast``)
-SHIPPED = ("default", "fast", "accurate")
+SHIPPED = ("default", "standard", "fast")
 MODEL_SUFFIX = ".npz"
 
 

@@ -45,9 +45,10 @@ ARRAYS = {
     "idf": "f",
     "vocabulary": "u",
 }
-#: an averaged model (``accurate``): a base model beside it, a transformer folder and these arrays
-AVERAGED_FORMAT = "cdtext-averaged-1"
-AVERAGED_ARRAYS = {"calibration": "f", "thresholds": "f"}
+#: an averaged model (the shipped default): a base model beside it, a transformer folder and these arrays
+#: (7 Platt pairs, one threshold per head, the gate below which the transformer does not read a passage)
+AVERAGED_FORMAT = "cdtext-averaged-2"
+AVERAGED_ARRAYS = {"calibration": "f", "thresholds": "f", "gate": "f"}
 #: estimator parameters a card may set (anything else is refused)
 PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
 
@@ -200,7 +201,13 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
 
 
 def save_averaged(
-    calibration: np.ndarray, thresholds: np.ndarray, path: str | Path, card: dict[str, Any], base: str, transformer: str
+    calibration: np.ndarray,
+    thresholds: np.ndarray,
+    gate: float,
+    path: str | Path,
+    card: dict[str, Any],
+    base: str,
+    transformer: str,
 ) -> tuple[Path, Path]:
     """Write an averaged model: its arrays, and a card naming the base model (a model beside it, with its card's
     SHA-256) and the transformer folder (with its files' SHA-256)."""
@@ -211,7 +218,10 @@ def save_averaged(
     base_card = read_card(array_path.with_name(base))
     buffer = io.BytesIO()
     np.savez_compressed(
-        buffer, calibration=np.asarray(calibration, np.float64), thresholds=np.asarray(thresholds, np.float64)
+        buffer,
+        calibration=np.asarray(calibration, np.float64),
+        thresholds=np.asarray(thresholds, np.float64),
+        gate=np.asarray(gate, np.float64),
     )
     with atomic_path(array_path, "wb") as fh:
         fh.write(buffer.getvalue())
@@ -231,7 +241,7 @@ def save_averaged(
 
 def _load_averaged(array_path: Path, card: dict[str, Any]) -> Any:
     """The base model (beside this one, its card's SHA-256 as recorded), the transformer (its files' SHA-256 as
-    recorded) and the arrays (7 Platt pairs, one threshold per head)."""
+    recorded) and the arrays (7 Platt pairs, one threshold per head, the gate)."""
     from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier
     from cdtext.classify.model import HEADS
     from cdtext.classify.transformer import TransformerScorer
@@ -246,10 +256,16 @@ def _load_averaged(array_path: Path, card: dict[str, Any]) -> Any:
     if base_card.get("sha256") != base_info.get("sha256"):
         raise ModelError(
             f"refusing to load {array_path}: its base model {base_name} is not the one it was built on; "
-            "rebuild it with corpus/tools/build_accurate.py"
+            "rebuild it with corpus/tools/build_default.py"
         )
     scorer = TransformerScorer(str(transformer_info.get("name") or ""), expected=transformer_info["sha256"])
     arrays = _read_arrays(array_path, AVERAGED_ARRAYS)
-    if arrays["calibration"].shape != (len(TRANSFORMER_HEADS), 2) or arrays["thresholds"].shape != (len(HEADS),):
+    gate = arrays["gate"]
+    if (
+        arrays["calibration"].shape != (len(TRANSFORMER_HEADS), 2)
+        or arrays["thresholds"].shape != (len(HEADS),)
+        or gate.shape != ()
+        or not 0.0 <= float(gate) < 1.0
+    ):
         raise ModelError(f"refusing to load {array_path}: its arrays do not fit together")
-    return AveragedClassifier(base, scorer, arrays["calibration"], arrays["thresholds"])
+    return AveragedClassifier(base, scorer, arrays["calibration"], arrays["thresholds"], float(gate))

@@ -1,13 +1,12 @@
-"""Passage texts -> raw scores of a fine-tuned transformer, run with onnxruntime (the ``accurate`` model).
+"""Passage texts -> raw scores of a fine-tuned transformer, run with onnxruntime (in the shipped default model).
 
 The network is all-MiniLM-L6-v2 fine-tuned on the real passages of
 ``corpus/real`` with one linear layer over its mean-pooled output: seven
 scores per passage (the five functions, *any function*, policy anchoring).
 It was exported once to ONNX and its weights quantised to 8-bit integers
 (recipe: ``corpus/tools/finetune_encoder.py``); no deep-learning framework is
-needed to run it, only the optional ``onnxruntime`` (``pip install
-'cdtext[accurate]'``). It uses as many threads as ``OMP_NUM_THREADS`` says
-(onnxruntime's own choice when that is unset).
+needed to run it, only ``onnxruntime``. It uses as many threads as
+``OMP_NUM_THREADS`` says (onnxruntime's own choice when that is unset).
 
 A folder holds ``model.onnx`` and ``tokenizer.json``; the shipped one is
 package data under ``cdtext/models/encoders/NAME``. The SHA-256 of each file
@@ -35,7 +34,8 @@ def _session(path: str) -> object:
         import onnxruntime
     except ImportError as exc:
         raise ModelError(
-            "the accurate model needs onnxruntime, which is not installed: pip install 'cdtext[accurate]'"
+            "the model's transformer needs onnxruntime, which is not installed: reinstall cdtext "
+            "(pip install cdtext), or choose --model standard or fast"
         ) from exc
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # warnings about unused initialisers are not the user's concern

