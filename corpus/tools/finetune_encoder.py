@@ -27,6 +27,11 @@ one) and its Platt scaling; the held-out documents are never seen. Printed:
 the same figures as ``select_model.py``. With ``--save``, each fold's network
 and output layer are kept (``--final``: one network on every passage, in
 ``SAVE/all``); ``onnx`` exports a saved network with int8 weights.
+``--by-source`` adds leave-one-source-out (one network per pool folder with at
+least ten passages with a function, trained without it; ``--skip-cv``: only
+that; ``--sources``: only those folders, e.g. to run two processes side by
+side; ``--scores DIR``: keep each folder's raw scores, and those of the tenth
+held aside, in ``DIR/FOLDER.npz`` for ``build_default.py``).
 """
 
 from __future__ import annotations
@@ -296,6 +301,8 @@ def cv(args: argparse.Namespace) -> None:
         if args.by_source:
             per = {}
             for source in sorted({data[i]["collection"] for i in real}):
+                if args.sources and source not in args.sources:
+                    continue
                 test = [i for i in real if data[i]["collection"] == source]
                 if y[test, : len(FUNCTIONS)].any(1).sum() < 10:
                     continue
@@ -359,6 +366,7 @@ def main() -> None:
     c.add_argument("--by-source", action="store_true")
     c.add_argument("--skip-cv", action="store_true", help="with --by-source: leave-one-source-out only")
     c.add_argument("--scores", type=Path, help="with --by-source: keep raw scores in DIR/SOURCE.npz")
+    c.add_argument("--sources", nargs="+", help="with --by-source: only these source folders")
     c.add_argument("--epochs", type=int, default=3)
     c.add_argument("--batch", type=int, default=16)
     c.add_argument("--lr", type=float, default=5e-5)
