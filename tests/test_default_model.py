@@ -151,3 +151,22 @@ def test_run_with_the_standard_model(tmp_path: Path) -> None:
     assert len(predictions) and set(predictions.model) == {"standard"}
     card = json.loads((out / "run.json").read_text())
     assert card["model"]["sha256"] == Classifier.load("standard").card["sha256"]
+
+
+def test_a_gate_outside_zero_to_one_is_refused(tmp_path: Path) -> None:
+    """An attacker who rewrites the arrays and the card's hash still cannot set a gate that reads nothing."""
+    import hashlib
+    import io
+
+    path = copy_pair(tmp_path)
+    array_path = model_paths(path)[0]
+    with np.load(array_path) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    for bad in (np.asarray(1.5), np.asarray(np.nan), np.asarray([0.01, 0.02])):
+        buffer = io.BytesIO()
+        np.savez(buffer, **(arrays | {"gate": bad}))
+        array_path.write_bytes(buffer.getvalue())
+        digest = hashlib.sha256(buffer.getvalue()).hexdigest()
+        edit_card(path, lambda c, digest=digest: c.update({"sha256": digest}))
+        with pytest.raises(ModelError, match="do not fit together"):
+            Classifier.load(path)
