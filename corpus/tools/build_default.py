@@ -116,12 +116,13 @@ def choose_gate(H: np.ndarray, base: np.ndarray, rows: np.ndarray) -> float:
 
 def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``(7, 2)`` Platt slope and intercept per transformer head, fitted on ``rows`` (conditional heads: on the
-    passages with a function)."""
+    passages with a function); a head with one class there keeps its raw score (slope 1, intercept 0)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
-    out = np.zeros((K, 2))
+    out = np.tile([1.0, 0.0], (K, 1))
     for j, head in enumerate(TRANSFORMER_HEADS):
         on = rows & has_fn if head in _CONDITIONAL else rows
-        out[j] = platt_scaling(H[on, j], scores[on, j])
+        if len(np.unique(H[on, j])) == 2:
+            out[j] = platt_scaling(H[on, j], scores[on, j])
     return out
 
 
