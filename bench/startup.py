@@ -6,10 +6,11 @@ Each figure is the median wall-clock time of REPEAT fresh processes:
 
 * baseline: ``python -c "import sklearn.linear_model"``;
 * ``cdtext --version`` and ``cdtext --help``;
-* model load in-process: ``Classifier.load()`` for the shipped default and
-  fast models, after their modules are imported (the file read, hash check
-  and array rebuild); and, for the default and the accurate model, load
-  plus the first passage (which opens the encoder and the transformer);
+* model load in-process: ``Classifier.load()`` for the shipped default,
+  standard and fast models, after their modules are imported (the file read,
+  hash check and array rebuild); and, for the default and the standard
+  model, load plus the first passage (which opens the static encoder and,
+  for the default, the transformer's onnxruntime session);
 * ``cdtext classify`` of a one-passage CSV;
 * ``cdtext run`` on corpus/samples and, when ``../shared`` is present, on the
   sixteen real speeches of ``../shared/realworld/speeches`` — first into an
