@@ -434,7 +434,7 @@ def _text_sources(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("corpus", required=False, type=click.Path(exists=True))
-@click.option("--out", "out", type=click.Path(), required=True, help="Model path to write, e.g. models/default.")
+@click.option("--out", "out", type=click.Path(), required=True, help="Model path to write, e.g. models/mine.")
 @click.option(
     "--labels",
     "labels",
@@ -484,7 +484,8 @@ def train(
     cross-validation grouped by document (and with --by-source, leave one
     source folder out). Writes OUT.npz and OUT.card.json; the card records
     every label file with its SHA-256. Prints the figures, the authored
-    split's beside the lexicon baseline's.
+    split's beside the lexicon baseline's. The model is of the shipped
+    standard model's kind (the default's transformer is not retrained here).
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_by_source, format_comparison, source_folders
