@@ -15,7 +15,7 @@ Steps (the fine-tuning ones in the torch environment of ``distill_encoder.py``, 
 This script (cdtext's environment, with onnxruntime) resolves the real
 passages from ``corpus/real`` and checks that they and their folds are the
 ones the transformer was fine-tuned on; it then gets out-of-fold figures for
-every real passage: the default recipe trained without the passage's fold
+every real passage: the standard recipe trained without the passage's fold
 (the same five folds grouped by document), and the transformer fine-tuned
 without it (``FT/onnx/foldK``, run through ``cdtext.classify.transformer``
 exactly as the shipped model runs). Measured, per fold K and with nothing
@@ -75,7 +75,7 @@ MAX_UNREAD = 0.01
 
 
 def base_oof(real, folds, cache: Path | None) -> np.ndarray:
-    """``(n, 16)`` probabilities of the default recipe for each real passage, trained without its fold."""
+    """``(n, 16)`` probabilities of the standard recipe for each real passage, trained without its fold."""
     if cache and cache.exists():
         return np.load(cache)
     params = read_card(MODELS / BASE)["params"]
@@ -110,8 +110,9 @@ def choose_gate(H: np.ndarray, base: np.ndarray, rows: np.ndarray) -> float:
     """The largest gate in :data:`GATES` that leaves at most :data:`MAX_UNREAD` of ``rows``' passages with a
     function unread by the transformer."""
     has_fn = rows & (H[:, HEADS.index("any_function")] == 1)
-    ok = [g for g in GATES if (~read_by_transformer(base[has_fn], g)).mean() <= MAX_UNREAD]
-    return max(ok)
+    if not has_fn.any():
+        return 0.0
+    return max(g for g in GATES if (~read_by_transformer(base[has_fn], g)).mean() <= MAX_UNREAD)
 
 
 def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:

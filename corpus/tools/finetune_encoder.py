@@ -21,7 +21,7 @@ authored training split. ``cv`` checks the pinned SHA-256 of the weights (as
 transformer with a linear layer over its mean-pooled output (five functions,
 *any function*, anchoring masked where there is no function; binary
 cross-entropy with balanced positive weights; real passages weigh three times
-the authored ones, as in the default recipe). A tenth of the fold's training
+the authored ones, as in the standard recipe). A tenth of the fold's training
 documents is held aside to choose each head's threshold (the F1-maximising
 one) and its Platt scaling; the held-out documents are never seen. Printed:
 the same figures as ``select_model.py``. With ``--save``, each fold's network

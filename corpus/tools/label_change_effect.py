@@ -2,7 +2,7 @@
 
     python corpus/tools/label_change_effect.py --before GIT_REVISION [--text-root ../shared]
 
-Trains the default recipe (``select_model.py``'s ``both/real+authored``) in the same five folds grouped by document
+Trains the standard recipe (``select_model.py``'s ``both/real+authored``) in the same five folds grouped by document
 on the labels of ``corpus/real`` as they were at GIT_REVISION and as they are now, and scores both on the labels as
 they are now (and on the old ones). When labels are corrected, the figures on the new labels can fall even though
 a model trained on them is the better one for the codebook: compare the rows, not the cards.

@@ -2,7 +2,7 @@
 
     python corpus/tools/loso_by_round.py ROUND --labels corpus/real/*/*.jsonl --text-root ../shared [--cache FILE]
 
-Trains the default recipe (``select_model.py``'s ``both/real+authored``) on every other pool folder, once with
+Trains the standard recipe (``select_model.py``'s ``both/real+authored``) on every other pool folder, once with
 the round's passages and once without, and scores each held-out folder on all its passages and on those not in
 the round. A round of hard cases can lower the figure on all passages while the model improves on the others.
 """

@@ -42,7 +42,7 @@ CANDIDATES = {
     "static/real+authored": ({"features": "static", "C": 1.0}, "both", 3.0),
     "both/real": ({"features": "both", "C": 2.0}, "real", 1.0),
     "both/real+authored": ({"features": "both", "C": 2.0}, "both", 3.0),
-    # variations of the default recipe (C, weight of the sentence vectors, weight of real passages)
+    # variations of the standard recipe (C, weight of the sentence vectors, weight of real passages)
     "both/real+authored/C1": ({"features": "both", "C": 1.0}, "both", 3.0),
     "both/real+authored/dense2": ({"features": "both", "C": 2.0, "dense_scale": 2.0}, "both", 3.0),
     "both/real+authored/real6": ({"features": "both", "C": 2.0}, "both", 6.0),
