@@ -408,7 +408,7 @@ def model_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         metavar="PATH|lexicon",
         help="Model to use: a path to NAME.npz (with NAME.card.json beside it), 'standard' for the shipped "
-        "TF-IDF and sentence-vector model without the transformer (about 20 times faster), 'fast' for the "
+        "TF-IDF and sentence-vector model without the transformer (15 to 30 times faster), 'fast' for the "
         "shipped TF-IDF-only model, or 'lexicon' for the rule baseline [default: the shipped default model, "
         "standard averaged with a fine-tuned transformer].",
     )(fn)
