@@ -55,13 +55,13 @@ from sklearn.model_selection import GroupKFold
 
 from cdtext.classify.api import LABEL_WEIGHT, Classifier, _fit, source_folder
 from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier, combine, read_by_transformer
-from cdtext.classify.evaluate import evaluate_predictions
+from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
 from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, best_threshold, heads_matrix, platt_scaling
 from cdtext.classify.persist import read_card, save_averaged
 from cdtext.classify.transformer import TransformerScorer
 from cdtext.corpus import label_matrix, load_corpus
 from cdtext.hashing import file_sha256
-from cdtext.labels import FUNCTIONS, LABELS
+from cdtext.labels import LABELS
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "src" / "cdtext" / "models"
@@ -199,19 +199,14 @@ def leave_one_source_out(real, H: np.ndarray, positions: dict[int, int], loso_di
         }  # fmt: skip
         for name, (p_val, p_test) in made.items():
             m = figures(Ht, p_test, apply_thresholds(p_test, thresholds(Hv, p_val, everything)))
-            present = [f for f in FUNCTIONS if m["labels"][f]["support"] > 0]
-            m["macro_f1_present"] = round(float(np.mean([m["labels"][f]["f1"] for f in present])), 4)
-            out.setdefault(name, {})[path.stem] = m
+            out.setdefault(name, {})[path.stem] = add_present_macro(m)
         print(
             f"  without {path.stem}: macro-F1 (functions present) "
             + ", ".join(f"{name} {out[name][path.stem]['macro_f1_present']:.3f}" for name in made)
             + f"; gate {gate} ({time.time() - t0:.0f} s)",
             flush=True,
         )
-    for figures_by_source in out.values():
-        mean = float(np.mean([v["macro_f1_present"] for v in figures_by_source.values()]))
-        figures_by_source["mean_macro_f1_present"] = round(mean, 4)
-    return out
+    return {name: add_mean_present(figures_by_source) for name, figures_by_source in out.items()}
 
 
 def main() -> None:

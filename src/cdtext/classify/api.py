@@ -301,7 +301,7 @@ def leave_one_source_out(
 ) -> dict[str, Any]:
     """Per source folder with at least 10 passages with a function: the model trained on the other folders
     (and the authored passages), scored on this one; macro-F1 over the functions present there."""
-    from cdtext.classify.evaluate import evaluate_predictions
+    from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
     from cdtext.corpus import label_matrix
 
     folders = pd.Series([source_folder(g) for g in real["group"]], index=real.index)
@@ -313,13 +313,8 @@ def leave_one_source_out(
             continue
         model = _fit(params, authored, real[~test], label_weight)
         proba, decided = _decide(model, real.text[test].tolist())
-        figures = evaluate_predictions(y_all[test], decided, proba, n_boot=200)
-        present = [f for f in FUNCTIONS if figures["labels"][f]["support"] > 0]
-        figures["macro_f1_present"] = round(float(np.mean([figures["labels"][f]["f1"] for f in present])), 4)
-        out[folder] = figures
-    if out:
-        out["mean_macro_f1_present"] = round(float(np.mean([v["macro_f1_present"] for v in out.values()])), 4)
-    return out
+        out[folder] = add_present_macro(evaluate_predictions(y_all[test], decided, proba, n_boot=200))
+    return add_mean_present(out)
 
 
 def train(

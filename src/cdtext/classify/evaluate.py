@@ -200,6 +200,22 @@ def evaluate_model(
     return out
 
 
+def add_present_macro(figures: dict[str, Any]) -> dict[str, Any]:
+    """Record in ``figures`` (from :func:`evaluate_predictions`) the macro-F1 over the functions present (support
+    above zero): a held-out source folder seldom has all five."""
+    present = [f for f in FUNCTIONS if figures["labels"][f]["support"] > 0]
+    figures["macro_f1_present"] = round(float(np.mean([figures["labels"][f]["f1"] for f in present])), 4)
+    return figures
+
+
+def add_mean_present(by_source: dict[str, Any]) -> dict[str, Any]:
+    """Record in ``by_source`` (folder -> figures) the mean of the folders' macro-F1 over functions present."""
+    if by_source:
+        mean = float(np.mean([v["macro_f1_present"] for v in by_source.values()]))
+        by_source["mean_macro_f1_present"] = round(mean, 4)
+    return by_source
+
+
 def source_folders(metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The per-folder figures of a card's leave-one-source-out (without its summary entries)."""
     return {k: v for k, v in (metrics.get("real_by_source") or {}).items() if isinstance(v, dict)}
