@@ -378,7 +378,8 @@ def train(
             metrics["real_by_source"] = leave_one_source_out(params, train_df, real, label_weight)
     model = _fit(params, train_df, real, label_weight)
     model.oof_proba_ = None  # type: ignore[assignment]  # not needed after training
-    clf = Classifier(model, name=Path(out).name if out else DEFAULT_NAME)
+    # unsaved, it must not pass for the shipped default (a different kind of model since the transformer joined it)
+    clf = Classifier(model, name=Path(out).name if out else "trained")
     if len(test_df):
         yte = label_matrix(test_df)
         proba, decided, _ = clf._proba_and_labels(test_df.text.tolist())
