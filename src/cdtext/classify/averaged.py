@@ -17,7 +17,7 @@ real passages so that hardly any passage with a function is left unread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,13 @@ def read_by_transformer(base: np.ndarray, gate: float) -> np.ndarray:
     return np.asarray(base)[:, : len(FUNCTIONS)].max(axis=1) >= gate if len(base) else np.zeros(0, bool)
 
 
-def combine(base: np.ndarray, calibration: np.ndarray, scores_of: Any, gate: float, share: float = 0.5) -> np.ndarray:
+def combine(
+    base: np.ndarray,
+    calibration: np.ndarray,
+    scores_of: Callable[[np.ndarray], np.ndarray],
+    gate: float,
+    share: float = 0.5,
+) -> np.ndarray:
     """The averaged probabilities: ``base`` ``(n, 16)`` with the transformer mixed in (:func:`mix`) for the
     passages the gate lets it read; ``scores_of(rows)`` gives the transformer's raw scores of those rows."""
     out = np.array(base, dtype=np.float64)
