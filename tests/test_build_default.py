@@ -1,0 +1,71 @@
+"""corpus/tools/build_default.py: folds for a corpus that has grown since the transformer was fine-tuned.
+
+Every score the default's figures rest on must be out-of-fold: a passage the fold networks trained on keeps
+the fold it had in the fine-tuning export, and a passage added since never lands in a fold whose network saw
+its document.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1] / "corpus" / "tools"
+
+
+@pytest.fixture(scope="module")
+def folds_of():
+    sys.path.insert(0, str(TOOLS))
+    try:
+        from build_default import folds_of
+    finally:
+        sys.path.remove(str(TOOLS))
+    return folds_of
+
+
+def _real(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"group": [g for g, _ in rows], "text": [t for _, t in rows]})
+
+
+def _export(rows: list[tuple[str, str, int]]) -> list[dict]:
+    out = [{"real": False, "group": "authored:1", "text": "an authored passage", "fold": -1}]
+    return out + [{"real": True, "group": g, "text": t, "fold": k} for g, t, k in rows]
+
+
+def test_exported_passages_keep_their_fold_and_new_ones_join_a_fold_safely(folds_of) -> None:
+    exported = [("a", "a1", 0), ("a", "a2", 0), ("b", "b1", 1), ("c", "c1", 2), ("d", "d1", 3), ("e", "e1", 4)]
+    # today's corpus: in another order, one new passage of document b, three new documents
+    real = _real([("e", "e1"), ("b", "b2"), ("x", "x1"), ("x", "x2"), ("a", "a2"), ("b", "b1"), ("y", "y1")])
+    real = pd.concat([real, _real([("a", "a1"), ("c", "c1"), ("d", "d1"), ("z", "z1")])], ignore_index=True)
+    folds, positions = folds_of(real, _export(exported))
+    fold = dict(zip(real.text, folds))
+    for _, text, k in exported:
+        assert fold[text] == k
+    assert fold["b2"] == 1  # its document's fold: fold 1's network never saw document b
+    assert fold["x1"] == fold["x2"]  # a new document stays whole
+    assert set(folds) <= set(range(5))
+    # export rows (authored first) point at today's rows holding the same passage
+    assert {real.text[k] for k in positions.values()} == {t for _, t, _ in exported}
+    assert all(real.text[positions[i]] == exported[i - 1][1] for i in positions)
+
+
+def test_new_documents_go_to_the_smallest_folds(folds_of) -> None:
+    exported = [("a", f"a{i}", 0) for i in range(4)] + [("b", "b1", 1), ("c", "c1", 2), ("d", "d1", 3)]
+    exported += [("e", "e1", 4), ("e", "e2", 4)]
+    real = _real([(g, t) for g, t, _ in exported] + [("x", "x1"), ("x", "x2"), ("y", "y1")])
+    folds, _ = folds_of(real, _export(exported))
+    fold = dict(zip(real.text, folds))
+    assert fold["x1"] in (1, 2, 3) and fold["y1"] in (1, 2, 3) and fold["x1"] != fold["y1"]
+
+
+def test_an_export_with_a_passage_the_corpus_lost_is_refused(folds_of) -> None:
+    with pytest.raises(SystemExit, match="no longer has"):
+        folds_of(_real([("a", "a1")]), _export([("a", "a1", 0), ("a", "gone", 0)]))
+
+
+def test_an_export_that_splits_a_document_is_refused(folds_of) -> None:
+    with pytest.raises(SystemExit, match="splits a document"):
+        folds_of(_real([("a", "a1"), ("a", "a2")]), _export([("a", "a1", 0), ("a", "a2", 1)]))
