@@ -31,7 +31,9 @@ and output layer are kept (``--final``: one network on every passage, in
 least ten passages with a function, trained without it; ``--skip-cv``: only
 that; ``--sources``: only those folders, e.g. to run two processes side by
 side; ``--scores DIR``: keep each folder's raw scores, and those of the tenth
-held aside, in ``DIR/FOLDER.npz`` for ``build_default.py``).
+held aside, in ``DIR/FOLDER.npz`` for ``build_default.py``). ``--layers N``
+keeps only the first N transformer layers (a faster, shallower network;
+tried with 3, see docs/classify.md).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def _targets(rows: list[dict]):
 class _Net:
     """Transformer + mean pooling + one linear layer (built lazily so that ``export`` needs no torch)."""
 
-    def __new__(cls, model_dir: Path, n_out: int):
+    def __new__(cls, model_dir: Path, n_out: int, layers: int | None = None):
         import torch
         from transformers import AutoModel
 
@@ -108,6 +110,10 @@ class _Net:
             def __init__(self) -> None:
                 super().__init__()
                 self.encoder = AutoModel.from_pretrained(str(model_dir))
+                if layers is not None and layers < self.encoder.config.num_hidden_layers:
+                    # a shallower student: the first ``layers`` transformer layers, fine-tuned as usual
+                    self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+                    self.encoder.config.num_hidden_layers = layers
                 self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_out)
 
             def forward(self, ids, att):
@@ -153,7 +159,7 @@ def _train(model_dir: Path, enc: dict, rows: list[int], y, mask, weight, args) -
 
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    net = _Net(model_dir, y.shape[1])
+    net = _Net(model_dir, y.shape[1], args.layers)
     pos = (y[rows] * mask[rows]).sum(0)
     neg = ((1 - y[rows]) * mask[rows]).sum(0)
     pos_weight = torch.tensor(np.sqrt(neg / np.maximum(pos, 1)), dtype=torch.float32)
@@ -377,6 +383,7 @@ def main() -> None:
     c.add_argument("--max-length", type=int, default=256)
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--layers", type=int, help="keep only the first N transformer layers (a faster network)")
     c.add_argument("--one-fold", action="store_true", help="stop after the first fold (a quick look)")
     c.add_argument("--final", action="store_true", help="train once on every passage; save it to SAVE/all")
     o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's default model")
