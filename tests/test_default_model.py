@@ -170,3 +170,26 @@ def test_a_gate_outside_zero_to_one_is_refused(tmp_path: Path) -> None:
         edit_card(path, lambda c, digest=digest: c.update({"sha256": digest}))
         with pytest.raises(ModelError, match="do not fit together"):
             Classifier.load(path)
+
+
+# Domestic passages of the kinds the first model gave a function at full confidence (issue: "over-predicting
+# diplomacy on domestic text"), written for this test: a library's tech-week invitation, a tribute to foster
+# families, an appointment to a local board, a resolution lobbying the national government (codebook: no function).
+DOMESTIC = [
+    "Tech Week is back at the central library! Bring your ideas, meet other tinkerers and join our hack night on "
+    "Saturday. Let your inner geek loose: robotics, 3-D printing and coding for all ages, free of charge.",
+    "We thank our foster families. Because of their care and patience, hundreds of children in our county went to "
+    "sleep this year in a safe home, with someone to read them a story and tuck them in.",
+    "Resolution approving the appointment by the Mayor of Jane Doe to the Historic Districts Commission for a term "
+    "expiring June 30, 2027.",
+    "Resolution calling on the United States Senate to ratify the international convention on the rights of persons "
+    "with disabilities.",
+]
+
+
+def test_domestic_passages_get_no_function_and_low_probabilities() -> None:
+    out = Classifier.load().predict(DOMESTIC + TEXTS[:1])
+    proba = out[[f"p_{f}" for f in FUNCTIONS]].to_numpy()
+    assert [list(f) for f in out["functions"][:4]] == [[], [], [], []]
+    assert proba[:4].max() < 0.1, proba[:4].round(3)
+    assert "diplomatic_representation" in out["functions"][4]  # the consul's visit still is representation
