@@ -32,4 +32,6 @@ def test_shipped_model_was_trained_on_these_labels() -> None:
     recorded = {f["file"]: f["sha256"] for f in card["training_corpus"]["labels"]}
     files = sorted((REPO / "corpus" / "real").glob("*/*.jsonl"))
     current = {f"{f.parent.name}/{f.name}": hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-    assert recorded == current, "corpus/real changed since the model was trained: run corpus/tools/train_models.py, then build_default.py"
+    assert recorded == current, (
+        "corpus/real changed since the model was trained: run corpus/tools/train_models.py, then build_default.py"
+    )

@@ -31,7 +31,10 @@ and output layer are kept (``--final``: one network on every passage, in
 least ten passages with a function, trained without it; ``--skip-cv``: only
 that; ``--sources``: only those folders, e.g. to run two processes side by
 side; ``--scores DIR``: keep each folder's raw scores, and those of the tenth
-held aside, in ``DIR/FOLDER.npz`` for ``build_default.py``). ``--layers N``
+held aside, in ``DIR/FOLDER.npz`` for ``build_default.py``). ``export --folds-from OLD``
+keeps the folds of an earlier export for its passages (new ones join their
+document's fold, as in ``build_default.py``), so that a network fine-tuned
+with new labels can be compared fold by fold with the earlier one. ``--layers N``
 keeps only the first N transformer layers (a faster, shallower network;
 tried with 3, see docs/classify.md).
 """
@@ -65,9 +68,14 @@ def export(args: argparse.Namespace) -> None:
     if any("realworld/" in str(f) for f in args.labels):
         sys.exit("error: ../shared/realworld is for measuring only")
     real = load_real(args.labels, args.text_root, args.cache)
-    fold = np.zeros(len(real), int)
-    for k, (_, te) in enumerate(GroupKFold(n_splits=5).split(real, groups=real.group)):
-        fold[te] = k
+    if args.folds_from:  # keep an earlier export's folds, so that networks fold by fold see the same test passages
+        from build_default import folds_of
+
+        fold, _ = folds_of(real, [json.loads(line) for line in args.folds_from.open()])
+    else:
+        fold = np.zeros(len(real), int)
+        for k, (_, te) in enumerate(GroupKFold(n_splits=5).split(real, groups=real.group)):
+            fold[te] = k
     authored = load_corpus()
     authored = authored[authored.split == "train"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -367,6 +375,7 @@ def main() -> None:
     ex.add_argument("--text-root", type=Path)
     ex.add_argument("--cache", type=Path)
     ex.add_argument("--out", type=Path, required=True)
+    ex.add_argument("--folds-from", type=Path, help="an earlier export whose passages keep their folds")
     c = sub.add_parser("cv")
     c.add_argument("passages", type=Path)
     c.add_argument("--wheel", type=Path, required=True)
