@@ -290,7 +290,8 @@ def cv(args: argparse.Namespace) -> None:
             _fit_and_score(model_dir, enc, data, y, mask, weight, real + authored, [], args, args.save / "all")
             print(f"saved {args.save / 'all'}")
             return
-        for k in range(0 if args.skip_cv else 5):
+        folds = [] if args.skip_cv else [args.fold] if args.fold is not None else range(5)
+        for k in folds:
             t0 = time.time()
             test = [i for i in real if data[i]["fold"] == k]
             train = authored + [i for i in real if data[i]["fold"] != k]
@@ -304,7 +305,7 @@ def cv(args: argparse.Namespace) -> None:
                 f"({time.time() - t0:.0f}s)",
                 flush=True,
             )
-            if args.one_fold:
+            if args.fold is not None:
                 y_real, pred, proba = y_real[rows], pred[rows], proba[rows]
                 break
         pred[:, -1] *= pred[:, : len(FUNCTIONS)].any(1)
@@ -393,7 +394,9 @@ def main() -> None:
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--layers", type=int, help="keep only the first N transformer layers (a faster network)")
-    c.add_argument("--one-fold", action="store_true", help="stop after the first fold (a quick look)")
+    c.add_argument(
+        "--fold", type=int, choices=range(5), help="only this fold (0-4; a quick look, or one process per fold)"
+    )
     c.add_argument("--final", action="store_true", help="train once on every passage; save it to SAVE/all")
     o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's default model")
     o.add_argument("saved", type=Path, help="a folder written by cv --save (e.g. SAVE/all)")
