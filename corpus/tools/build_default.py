@@ -43,7 +43,8 @@ which never saw them. They train the standard model and count in every
 figure, calibration and threshold; leave-one-source-out scores the passages
 of each folder that the transformer's export holds (its networks per folder
 saw none of the new ones either, but have no scores for them). The card
-records how many real passages the transformer was fine-tuned on.
+records how many real passages the transformer was fine-tuned on
+(``transformer_fine_tuned_on``).
 
 The shipped model takes its Platt scaling, gate and thresholds from all
 out-of-fold figures and is written to ``src/cdtext/models/default`` with its
