@@ -118,8 +118,8 @@ def folds_of(real, exported: list[dict]) -> tuple[np.ndarray, dict[int, int]]:
 
 def base_oof(real, folds, cache: Path | None) -> np.ndarray:
     """``(n, 16)`` probabilities of the standard recipe for each real passage, trained without its fold."""
-    if cache and cache.exists() and len(np.load(cache)) == len(real):
-        return np.load(cache)
+    if cache and cache.exists() and len(kept := np.load(cache)) == len(real):
+        return kept
     params = read_card(MODELS / BASE)["params"]
     authored = load_corpus()
     authored = authored[authored.split == "train"]
@@ -136,8 +136,8 @@ def base_oof(real, folds, cache: Path | None) -> np.ndarray:
 
 def transformer_oof(real, folds, fold_dir: Path, cache: Path | None) -> np.ndarray:
     """``(n, 7)`` raw scores of the transformer fine-tuned without each passage's fold."""
-    if cache and cache.exists() and len(np.load(cache)) == len(real):
-        return np.load(cache)
+    if cache and cache.exists() and len(kept := np.load(cache)) == len(real):
+        return kept
     out = np.zeros((len(real), K), np.float32)
     for k in range(5):
         t0 = time.time()

@@ -36,7 +36,9 @@ keeps the folds of an earlier export for its passages (new ones join their
 document's fold, as in ``build_default.py``), so that a network fine-tuned
 with new labels can be compared fold by fold with the earlier one. ``--layers N``
 keeps only the first N transformer layers (a faster, shallower network;
-tried with 3, see docs/classify.md).
+tried with 3, see docs/classify.md). ``compare PASSAGES OLD/foldK NEW/foldK --fold K
+--earlier OLD_EXPORT`` ranks the fold's held-out passages with each saved
+network and prints average precision per head (corpus/staged/README.md).
 """
 
 from __future__ import annotations
@@ -368,6 +370,42 @@ def onnx(args: argparse.Namespace) -> None:
     print(f"{args.saved} -> {args.out}/model.onnx, tokenizer.json")
 
 
+def compare(args: argparse.Namespace) -> None:
+    """Two saved networks of the same fold (``cv --save``, e.g. before and after new labels, the second export
+    made with ``--folds-from`` the first): average precision of each head on the fold's held-out real passages,
+    on those the ``--earlier`` export holds and on the others. Needs no threshold."""
+    import numpy as np
+    import torch
+    from sklearn.metrics import average_precision_score
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(args.threads)
+    data = [json.loads(line) for line in args.passages.open()]
+    earlier = {(r["group"], r["text"]) for r in map(json.loads, args.earlier.open()) if r["real"]}
+    rows = [i for i, r in enumerate(data) if r["real"] and r["fold"] == args.fold]
+    y, mask = _targets([data[i] for i in rows])
+    old = np.array([(data[i]["group"], data[i]["text"]) in earlier for i in rows])
+    names = [*FUNCTIONS, "any_function", "anchoring"]
+    for saved in args.saved:
+        head = np.load(saved / "head.npz")
+        net = _Net(saved, head["weight"].shape[0])
+        net.head.load_state_dict({"weight": torch.tensor(head["weight"]), "bias": torch.tensor(head["bias"])})
+        enc = AutoTokenizer.from_pretrained(str(saved))(
+            [data[i]["text"] for i in rows], truncation=True, max_length=128
+        )
+        s = _predict(net, enc, list(range(len(rows))))
+        for part, on in (("earlier", old), ("new", ~old), ("all", np.ones(len(rows), bool))):
+            ap = []
+            for j in range(len(names)):
+                sel = on & (mask[:, j] > 0)
+                ap.append(average_precision_score(y[sel, j], s[sel, j]) if y[sel, j].any() else float("nan"))
+            print(
+                f"{saved} {part:<8} {on.sum():>5} passages  macro AP {np.nanmean(ap[: len(FUNCTIONS)]):.3f}  "
+                + " ".join(f"{n[:4]} {a:.2f}" for n, a in zip(names, ap)),
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="step", required=True)
@@ -401,8 +439,14 @@ def main() -> None:
     o = sub.add_parser("onnx", help="export a saved network to int8 ONNX for cdtext's default model")
     o.add_argument("saved", type=Path, help="a folder written by cv --save (e.g. SAVE/all)")
     o.add_argument("--out", type=Path, required=True)
+    m = sub.add_parser("compare", help="average precision of saved networks of one fold (see compare())")
+    m.add_argument("passages", type=Path, help="the export the networks' folds come from")
+    m.add_argument("saved", type=Path, nargs="+", help="folders written by cv --save (e.g. OLD/fold0 NEW/fold0)")
+    m.add_argument("--fold", type=int, choices=range(5), required=True)
+    m.add_argument("--earlier", type=Path, required=True, help="the earlier export (its passages: 'earlier')")
+    m.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    {"export": export, "cv": cv, "onnx": onnx}[args.step](args)
+    {"export": export, "cv": cv, "onnx": onnx, "compare": compare}[args.step](args)
 
 
 if __name__ == "__main__":
