@@ -1,7 +1,8 @@
 """Would the staged rounds (corpus/staged) make the shipped default better? The table in corpus/staged/README.md.
 
     python corpus/tools/staged_effect.py --passages FT/passages.jsonl --folds FT/onnx \
-        [--base-oof FT/base.npy] [--transformer-oof FT/transformer_staged.npy] [--text-root ../shared]
+        [--base-oof FT/base.npy] [--transformer-oof FT/transformer_staged.npy] [--text-root ../shared] \
+        [--with-staged FT7/passages.jsonl FT7/onnx [--with-staged-oof FT7/transformer.npy]] [--base-with-oof F.npy]
 
 Resolves corpus/real and corpus/staged together and gives every passage the fold ``build_default.py`` would
 (``folds_of``: the transformer's export keeps its folds, staged passages join their document's fold). The
@@ -10,6 +11,10 @@ passage). The ``standard`` recipe is trained per fold twice: on corpus/real's pa
 figures for those read from ``--base-oof``, ``build_default.py``'s cache, when given) and on corpus/real and the
 staged rounds. The default's Platt scaling, gate and thresholds are chosen on the other folds — on corpus/real's
 passages, or on all — and macro-F1 / any-function F1 are printed on the staged passages, corpus/real's, and all.
+
+``--with-staged EXPORT FOLDS``: the transformer fine-tuned again with the staged rounds as well
+(``finetune_encoder.py export --folds-from`` the first export, so every passage keeps its fold; checked), its
+ONNX fold networks in ``FOLDS``; the same rows are printed with its scores in place of the first transformer's.
 """
 
 from __future__ import annotations
@@ -66,6 +71,15 @@ def main() -> None:
     ap.add_argument("--base-oof", type=Path, help="build_default.py's cache of the standard recipe on corpus/real")
     ap.add_argument("--transformer-oof", type=Path, help="keep the transformer's scores of all passages here")
     ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
+    ap.add_argument(
+        "--with-staged",
+        nargs=2,
+        type=Path,
+        metavar=("EXPORT", "FOLDS"),
+        help="a transformer fine-tuned with the staged rounds too: its export and ONNX fold networks",
+    )
+    ap.add_argument("--with-staged-oof", type=Path, help="keep that transformer's scores of all passages here")
+    ap.add_argument("--base-with-oof", type=Path, help="keep the standard recipe's figures trained with staged here")
     args = ap.parse_args()
 
     real_files = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
@@ -80,13 +94,24 @@ def main() -> None:
         raise SystemExit("error: the export does not hold exactly corpus/real's passages; fine-tune again")
     print(f"{(~staged).sum()} passages of corpus/real, {staged.sum()} staged")
     H = heads_matrix(label_matrix(real)).astype(int)
-    scores = transformer_oof(real, folds, args.folds, args.transformer_oof)
+    transformers = {"corpus/real": transformer_oof(real, folds, args.folds, args.transformer_oof)}
+    if args.with_staged:
+        export, fold_dir = args.with_staged
+        again, again_positions = folds_of(real, [json.loads(line) for line in export.open()])
+        if len(again_positions) != len(real) or not np.array_equal(again, folds):
+            raise SystemExit(f"error: {export} must hold every passage, each in the fold the first export gives it")
+        transformers["real + staged"] = transformer_oof(real, folds, fold_dir, args.with_staged_oof)
     t0 = time.time()
     base_without = without_staged(real, folds, staged, order, args.base_oof)
-    base_with = base_oof(real, folds, None)
+    base_with = base_oof(real, folds, args.base_with_oof)
     print(f"standard recipe trained per fold, with and without the staged rounds ({time.time() - t0:.0f} s)")
     everything = np.ones(len(real), bool)
-    for trained, base in (("corpus/real", base_without), ("real + staged", base_with)):
+    rows = [
+        (trained, base, tuned, scores)
+        for tuned, scores in transformers.items()
+        for trained, base in (("corpus/real", base_without), ("real + staged", base_with))
+    ]
+    for trained, base, tuned, scores in rows:
         for chosen, choose_on in (("corpus/real", ~staged), ("all", everything)):
             proba = np.zeros(H.shape)
             decided = np.zeros((len(H), len(HEADS) - 1), np.int8)
@@ -99,7 +124,11 @@ def main() -> None:
             for name, on in (("staged", staged), ("corpus/real", ~staged), ("all", everything)):
                 m = figures(H[on], proba[on], decided[on])
                 parts.append(f"{name} {m['macro_f1']:.3f} / {m['any_function_f1']:.3f}")
-            print(f"standard trained on {trained:<13} choices on {chosen:<11}: " + "   ".join(parts), flush=True)
+            print(
+                f"transformer fine-tuned on {tuned:<13} standard trained on {trained:<13} choices on {chosen:<11}: "
+                + "   ".join(parts),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
