@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,13 +18,18 @@ TOOLS = Path(__file__).resolve().parents[1] / "corpus" / "tools"
 
 
 @pytest.fixture(scope="module")
-def folds_of():
+def build_default():
     sys.path.insert(0, str(TOOLS))
     try:
-        from build_default import folds_of
+        import build_default
     finally:
         sys.path.remove(str(TOOLS))
-    return folds_of
+    return build_default
+
+
+@pytest.fixture(scope="module")
+def folds_of(build_default):
+    return build_default.folds_of
 
 
 def _real(rows: list[tuple[str, str]]) -> pd.DataFrame:
@@ -69,3 +75,22 @@ def test_an_export_with_a_passage_the_corpus_lost_is_refused(folds_of) -> None:
 def test_an_export_that_splits_a_document_is_refused(folds_of) -> None:
     with pytest.raises(SystemExit, match="splits a document"):
         folds_of(_real([("a", "a1"), ("a", "a2")]), _export([("a", "a1", 0), ("a", "a2", 1)]))
+
+
+def test_a_cache_is_reused_only_for_the_same_passages_folds_and_recipe(build_default, tmp_path) -> None:
+    real = _real([("a", "a1"), ("a", "a2"), ("b", "b1")])
+    folds = np.array([0, 0, 1])
+    key = build_default._cache_key(real, folds, "recipe 1")
+    cache = tmp_path / "oof.npy"
+    assert build_default._cached(cache, key) is None  # nothing kept yet
+    build_default._keep(cache, key, np.arange(3.0))
+    assert build_default._cached(cache, key).tolist() == [0.0, 1.0, 2.0]
+    # the same number of rows is not enough: another order, another fold, another recipe each miss
+    for other in (
+        build_default._cache_key(real.iloc[[1, 0, 2]].reset_index(drop=True), folds, "recipe 1"),
+        build_default._cache_key(real, np.array([0, 0, 2]), "recipe 1"),
+        build_default._cache_key(real, folds, "recipe 2"),
+    ):
+        assert other != key and build_default._cached(cache, other) is None
+    (tmp_path / "oof.npy.key").unlink()  # a cache without its key (older runs) is computed again
+    assert build_default._cached(cache, key) is None

@@ -12,6 +12,10 @@ Steps (the fine-tuning ones in the torch environment of ``distill_encoder.py``, 
     python corpus/tools/build_default.py --passages FT/passages.jsonl --folds FT/onnx --loso FT/loso \
         [--base-oof FT/base.npy] [--transformer-oof FT/transformer.npy]
 
+``--base-oof`` and ``--transformer-oof`` keep the two slow out-of-fold parts
+with a ``.key`` file beside each (the passages in order, their folds and what
+made the figures); a cache is reused only when its key matches.
+
 This script (cdtext's environment, with onnxruntime) resolves the real
 passages from ``corpus/real`` and checks that they and their folds are the
 ones the transformer was fine-tuned on; it then gets out-of-fold figures for
@@ -59,6 +63,7 @@ after retraining ``standard``, run this again.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -120,35 +125,66 @@ def folds_of(real, exported: list[dict]) -> tuple[np.ndarray, dict[int, int]]:
     return folds, positions
 
 
+def _cache_key(real, folds, *made_by: str) -> str:
+    """SHA-256 of what a cache's rows depend on: every passage (document, text) with its fold, in order, and
+    what made the figures (``made_by``)."""
+    h = hashlib.sha256()
+    for item in (*zip(real.group, real.text, (int(f) for f in folds)), *made_by):
+        h.update(json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def _cached(cache: Path | None, key: str) -> np.ndarray | None:
+    """The cached array, if ``cache`` and its ``.key`` file exist and the key matches (else None: compute)."""
+    sidecar = cache.with_name(cache.name + ".key") if cache else None
+    if cache and cache.exists() and sidecar.exists() and sidecar.read_text().strip() == key:
+        return np.load(cache)
+    return None
+
+
+def _keep(cache: Path | None, key: str, out: np.ndarray) -> None:
+    if cache:
+        np.save(cache, out)
+        cache.with_name(cache.name + ".key").write_text(key + "\n")
+
+
 def base_oof(real, folds, cache: Path | None) -> np.ndarray:
-    """``(n, 16)`` probabilities of the standard recipe for each real passage, trained without its fold."""
-    if cache and cache.exists() and len(kept := np.load(cache)) == len(real):
-        return kept
+    """``(n, 16)`` probabilities of the standard recipe for each real passage, trained without its fold.
+
+    ``cache``: kept there with a ``.key`` file (passages, folds, their labels, the recipe and the authored
+    passages); reused only when the key matches."""
     params = read_card(MODELS / BASE)["params"]
     authored = load_corpus()
     authored = authored[authored.split == "train"]
+    recipe = json.dumps([params, authored.text.tolist(), label_matrix(real).tolist()], sort_keys=True)
+    key = _cache_key(real, folds, recipe)
+    if (kept := _cached(cache, key)) is not None:
+        return kept
     out = np.zeros((len(real), len(HEADS)))
     for k in range(5):
         t0 = time.time()
         model = _fit(params, authored, real[folds != k], LABEL_WEIGHT)
         out[folds == k] = model.predict_proba(real.text[folds == k].tolist())
         print(f"  standard recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
-    if cache:
-        np.save(cache, out)
+    _keep(cache, key, out)
     return out
 
 
 def transformer_oof(real, folds, fold_dir: Path, cache: Path | None) -> np.ndarray:
-    """``(n, 7)`` raw scores of the transformer fine-tuned without each passage's fold."""
-    if cache and cache.exists() and len(kept := np.load(cache)) == len(real):
+    """``(n, 7)`` raw scores of the transformer fine-tuned without each passage's fold (``cache``: as for
+    :func:`base_oof`, keyed by passages, folds and the fold networks' files)."""
+    networks = [
+        file_sha256(fold_dir / f"fold{k}" / name) for k in range(5) for name in ("model.onnx", "tokenizer.json")
+    ]
+    key = _cache_key(real, folds, *networks)
+    if (kept := _cached(cache, key)) is not None:
         return kept
     out = np.zeros((len(real), K), np.float32)
     for k in range(5):
         t0 = time.time()
         out[folds == k] = TransformerScorer(fold_dir / f"fold{k}").scores(real.text[folds == k].tolist())
         print(f"  transformer, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
-    if cache:
-        np.save(cache, out)
+    _keep(cache, key, out)
     return out
 
 
