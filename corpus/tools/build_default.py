@@ -227,13 +227,21 @@ def averaged(
     return combine(base, calibration, lambda rows: scores[rows], gate, share)
 
 
-def nested(H: np.ndarray, folds: np.ndarray, make) -> tuple[np.ndarray, np.ndarray]:
+def default_proba(H: np.ndarray, base: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Every passage's probabilities from the default with its Platt scaling and gate chosen on ``rows``."""
+    return averaged(base, platt(H, scores, rows), scores, gate=choose_gate(H, base, rows))
+
+
+def nested(H: np.ndarray, folds: np.ndarray, make, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and decisions for every passage, each fold's from calibration and thresholds chosen on
-    the other folds: ``make(rows)`` gives all passages' probabilities with calibration fitted on ``rows``."""
+    the other folds: ``make(rows)`` gives all passages' probabilities with calibration fitted on ``rows``.
+    ``within``: choose only on these passages of the other folds."""
     proba = np.zeros(H.shape)
     decided = np.zeros((len(H), len(HEADS) - 1), np.int8)
     for k in range(5):
         other, here = folds != k, folds == k
+        if within is not None:
+            other &= within
         p = make(other)
         proba[here] = p[here]
         decided[here] = apply_thresholds(p[here], thresholds(H, p, other))
@@ -328,13 +336,10 @@ def main() -> None:
     base = base_oof(real, folds, args.base_oof)
     scores = transformer_oof(real, folds, args.folds, args.transformer_oof)
 
-    def default(rows: np.ndarray) -> np.ndarray:
-        return averaged(base, platt(H, scores, rows), scores, gate=choose_gate(H, base, rows))
-
     results = {
         BASE: nested(H, folds, lambda rows: base),
         "transformer": nested(H, folds, lambda rows: averaged(base, platt(H, scores, rows), scores, share=1.0)),
-        "default": nested(H, folds, default),
+        "default": nested(H, folds, lambda rows: default_proba(H, base, scores, rows)),
     }
     metrics = {}
     for name, (proba, decided) in results.items():

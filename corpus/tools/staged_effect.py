@@ -22,25 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from build_default import (
-    BASE,
-    MODELS,
-    averaged,
-    base_oof,
-    choose_gate,
-    figures,
-    folds_of,
-    platt,
-    thresholds,
-    transformer_oof,
-)
+from build_default import BASE, MODELS, base_oof, default_proba, figures, folds_of, nested, transformer_oof
 from select_model import load_real
 
 from cdtext.classify.api import LABEL_WEIGHT, _fit
-from cdtext.classify.model import HEADS, apply_thresholds, heads_matrix
+from cdtext.classify.model import HEADS, heads_matrix
 from cdtext.classify.persist import read_card
 from cdtext.corpus import label_matrix, load_corpus
 
@@ -113,13 +103,7 @@ def main() -> None:
     ]
     for trained, base, tuned, scores in rows:
         for chosen, choose_on in (("corpus/real", ~staged), ("all", everything)):
-            proba = np.zeros(H.shape)
-            decided = np.zeros((len(H), len(HEADS) - 1), np.int8)
-            for k in range(5):
-                other, here = (folds != k) & choose_on, folds == k
-                p = averaged(base, platt(H, scores, other), scores, gate=choose_gate(H, base, other))
-                proba[here] = p[here]
-                decided[here] = apply_thresholds(p[here], thresholds(H, p, other))
+            proba, decided = nested(H, folds, partial(default_proba, H, base, scores), within=choose_on)
             parts = []
             for name, on in (("staged", staged), ("corpus/real", ~staged), ("all", everything)):
                 m = figures(H[on], proba[on], decided[on])
