@@ -12,7 +12,9 @@
 
 Printed: right / another place / unknown, the time per document, and, as a
 baseline from the same run, the file-name-only guess (the clue a quick script
-would use).
+would use); for the pool also the country (ISO code against the manifest's
+country), since a right city name in the wrong country ("Limerick", US) makes
+the partner step treat the document's own country as abroad.
 """
 
 from __future__ import annotations
@@ -53,16 +55,28 @@ def score(rows: list[tuple[str | None, str]]) -> str:
     )
 
 
+def country_score(rows: list[tuple[str | None, str]]) -> str:
+    """Guessed ISO code against the manifest's country name."""
+    from cdtext.places import country_code
+
+    rows = [(g, country_code(e)) for g, e in rows if country_code(e)]
+    right = sum(g == e for g, e in rows)
+    unknown = sum(not g for g, _ in rows)
+    n = len(rows)
+    return (
+        f"{n} files: right {right} ({right / n:.1%}), another country {n - right - unknown} "
+        f"({(n - right - unknown) / n:.1%}), unknown {unknown} ({unknown / n:.1%})"
+    )
+
+
 def pool(store: Path | None) -> None:
     import duckdb
 
     from cdtext.places import infer_place
 
-    manifest = {
-        r["path"]: r["city"]
-        for r in csv.DictReader(open(SHARED / "realworld-pool" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")
-        if not r["city"].startswith("multiple")
-    }
+    rows = list(csv.DictReader(open(SHARED / "realworld-pool" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t"))
+    manifest = {r["path"]: r["city"] for r in rows if not r["city"].startswith("multiple")}
+    countries = {r["path"]: r["country"] for r in rows if r["path"] in manifest}
     tmp = None
     if store is None:
         tmp = tempfile.TemporaryDirectory()
@@ -72,21 +86,26 @@ def pool(store: Path | None) -> None:
         subprocess.run([sys.executable, "-m", "cdtext", "ingest", *files, "--store", str(store)], check=True)
     con = duckdb.connect(str(store), read_only=True)
     docs = con.execute(
-        "SELECT d.path, d.title, d.city, t.text FROM documents d LEFT JOIN texts t USING (doc_id)"
+        "SELECT d.path, d.title, d.city, d.country, t.text FROM documents d LEFT JOIN texts t USING (doc_id)"
     ).fetchall()
-    stored, by_name, again = [], [], []
+    stored, by_name, again, stored_country, again_country = [], [], [], [], []
     start = time.perf_counter()
-    for path, title, city, text in docs:
+    for path, title, city, country, text in docs:
         rel = path.split("realworld-pool/")[-1]
         if rel not in manifest:
             continue
+        guess = infer_place(text or "", path=path, title=title)
         stored.append((city, manifest[rel]))
-        again.append((infer_place(text or "", path=path, title=title).city, manifest[rel]))
+        again.append((guess.city, manifest[rel]))
+        stored_country.append((country, countries[rel]))
+        again_country.append((guess.country, countries[rel]))
         by_name.append((infer_place("", path=str(Path(path).name)).city, manifest[rel]))
     seconds = time.perf_counter() - start
     print(f"pool, cities in the store        : {score(stored)}")
     print(f"pool, inferred again now         : {score(again)} ({1000 * seconds / max(len(again), 1):.1f} ms/file)")
     print(f"pool, baseline (file name only)  : {score(by_name)}")
+    print(f"pool, countries in the store     : {country_score(stored_country)}")
+    print(f"pool, countries inferred now     : {country_score(again_country)}")
     if tmp:
         tmp.cleanup()
 

@@ -29,6 +29,18 @@ CASES = [
     ("The council welcomed a delegation from Boston and Chicago.", set()),
     ("George recently returned to the Carnegie Center after meeting the team.", set()),
     ("Reading the report, the council met to approve the budget.", set()),
+    # people listed by surname are not cities, however a comma follows them; a city is placed by a real place
+    ("Sponsored by Council Members Lander, Levine, Rosenthal and Levin, the resolution supports the partnership.", set()),  # noqa: E501
+    ("Sponsor(s): Mendoza, Susana A. (Clerk); the council approved the agreement.", set()),
+    ("Council Member Ben Kallos welcomed the delegation and thanked Ken for the meeting.", set()),
+    ("The mayor signed the agreement with Fairfax, Mr Ted Jones said.", set()),
+    # streets and U.S. territories are not abroad
+    ("The agency signed the lease for 539 Jersey Street and 12 Lebanon Street.", set()),
+    ("The council funded a relief mission to Puerto Rico and Guam after the storms.", set()),
+    # a list of cities: one recognised member vouches for its neighbours, before or after it
+    ("The award went to partner cities (Bergamo, Lund, Leuven, Barcelona) and to Nantes, Curtiba, Mannheim.", {("Bergamo", "city", "IT"), ("Lund", "city", "SE"), ("Leuven", "city", "BE"), ("Barcelona", "city", "ES"), ("Nantes", "city", "FR"), ("Mannheim", "city", "DE")}),  # noqa: E501
+    ("The mayor joined a study tour in Utrecht, the Netherlands, and met officials.", {("Utrecht", "city", "NL")}),
+    ("A delegation from the Netherlands visited the mayor.", {("The Netherlands", "country", "NL")}),
 ]  # fmt: skip
 
 
@@ -45,6 +57,14 @@ def test_the_own_country_and_city_are_not_partners() -> None:
     text = "Limerick signed a twinning agreement with Spokane, Washington, and hosted a delegation from Cork."
     got = cdtext.extract_partners([text], city="Limerick", country="IE")
     assert list(zip(got.name, got.kind, got.country)) == [("Spokane", "city", "US")]
+
+
+def test_a_namesake_on_the_documents_own_continent_is_preferred() -> None:
+    text = "The mayor welcomed a delegation from Valencia and signed a cooperation agreement."
+    in_europe = cdtext.extract_partners([text], city="Aachen", country="DE")
+    in_america = cdtext.extract_partners([text], city="Denver", country="US")
+    assert list(in_europe.country) == ["ES"]  # the Spanish city, though the Venezuelan one is larger
+    assert list(in_america.country) == ["VE"]
 
 
 def test_a_frame_with_its_own_cities() -> None:

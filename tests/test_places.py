@@ -39,6 +39,17 @@ def test_region_mentions_tell_namesakes_apart() -> None:
     assert infer_place("The Mayor of London said London " * 3).country == "GB"
 
 
+def test_a_few_places_abroad_do_not_move_a_city_to_a_smaller_namesake() -> None:
+    # Irish minutes that mention France, Germany and one U.S. state: Limerick is still the Irish city, not the
+    # Pennsylvanian one (written for this test)
+    text = (
+        "Minutes of the Meeting of Limerick City and County Council. The Cathaoirleach welcomed the twinning "
+        "committee back from France and Germany and noted the letter from a school in Massachusetts. "
+    )
+    guess = infer_place(text, path="limerick_minutes/2016/23_Full_Meeting_of_Limerick_City_and_County_Council.md")
+    assert (guess.city, guess.country) == ("Limerick", "IE")
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"
@@ -54,6 +65,9 @@ def test_words_that_are_not_places_never_become_units() -> None:
 def test_gazetteer_basics() -> None:
     gaz = gazetteer()
     assert gaz.country("Germany") == "DE" and gaz.country("UK") == "GB" and gaz.country("fr") == "FR"
+    assert gaz.country("Netherlands") == gaz.country("the Netherlands") == "NL"  # GeoNames: "The Netherlands"
+    # a country's three-letter code counts in capitals only: "Ben", "Can" and "Sen" are words or names
+    assert [kind for *_, kind in gaz.match(["BEN"])] == ["country"] and gaz.match(["Ben"]) == gaz.match(["Can"]) == []
     assert gaz.cities("Sevilla")[0].name == gaz.cities("Seville")[0].name
     assert gaz.region("Ontario") == ("CA", "08")
     assert gaz.is_common_word("Reading") and not gaz.is_common_word("Seattle")

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from cdtext.network import world_region
 from cdtext.places import _CAP_RUN, fold, gazetteer
 
 KINDS = ("city", "country", "region", "network", "international_org")
@@ -86,8 +87,9 @@ _REGION_PATTERNS = (
     re.compile(r"\bGovernor of (?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2}?)(?=\s+(?:Prefecture|Province|State)\b|\b)"),
     re.compile(r"\b(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:Prefecture|Province)\b"),
 )
-#: how a country is written when it only says where a partner is: "in Japan", "in southern China", "Irpin, Ukraine"
-_LOCATOR = re.compile(r"(?:\bin\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*)$", re.I)
+#: how a country is written when it only says where a partner is: "in Japan", "in southern China", "Irpin, Ukraine",
+#: "Utrecht, the Netherlands"
+_LOCATOR = re.compile(r"(?:\bin\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*(?:the\s+)?)$", re.I)
 _SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
 #: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
 MIN_CITY_POPULATION = 100_000
@@ -96,6 +98,32 @@ _REGION_TITLE = re.compile(r"(?:Province|State|Region|Prefecture|Government|Gove
 _REGION_AFTER = re.compile(r"\s+(?:Province|Prefecture|State|Region|Provincial|Prefectural|Regional)\b")
 _CITY_TITLE = re.compile(r"(?:City|Town|Mayor|Municipality)\s+of\s+(?:the\s+)?$")
 _TITLED = re.compile(r"(?:Mayor|City|Municipality|Council|Government|Governor|Province|State)\s+of\s+(?:the\s+)?$")
+#: a place name followed by one of these in the same capitalised run names a street or a building: "Jersey Street"
+_FACILITY = frozenset(
+    """street st avenue ave road rd boulevard blvd lane drive dr way place square court terrace park parkway hall
+    building centre center house hotel restaurant cafe club mall market station bridge gardens plaza heights
+    school college academy church""".split()
+)
+#: parts of a country that ISO 3166-1 gives codes of their own: domestic for a city of that country
+#: (U.S. territories; French overseas departments and collectivities; the Dutch Caribbean municipalities;
+#: Greenland and the Faroes; Svalbard; Australia's external territories; Åland)
+_PARTS_OF = {
+    "US": {"PR", "GU", "VI", "AS", "MP", "UM"},
+    "FR": {"GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "PF", "NC", "WF"},
+    "NL": {"BQ"},
+    "DK": {"GL", "FO"},
+    "NO": {"SJ", "BV"},
+    "AU": {"CX", "CC", "NF", "HM"},
+    "FI": {"AX"},
+}
+#: what separates the items of a list, and the names and separators between two items of one
+_LIST_SEP = re.compile(r"\s*(?:,|and|&|, and)\s*")
+_LIST_GAP = re.compile(r"(?:\s*(?:,|and|&|, and)\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)?)*?\s*(?:,|and|&|, and)\s*")
+#: countries a city may be placed by with a short label ("Dublin, UK")
+_SHORT_COUNTRIES = {"UK", "US", "USA", "UAE"}
+#: a namesake on the document's own continent is preferred to a larger one elsewhere down to this share of its
+#: population ("Valencia" in a German document is the Spanish city, not the larger Venezuelan one)
+NEAR_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -135,8 +163,39 @@ def _organisations() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[
     return acronym_re, name_re, lookup
 
 
-def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]]:
-    """``(name, kind, country, start, end)`` of every foreign-able name in one sentence."""
+def _placed_by(after: str) -> tuple[str, int, int]:
+    """The country a country or region named after a comma places a city in ("Paris, Texas" -> US), with the
+    name's span in ``after``; ``("", 0, 0)`` when the words after the comma name neither."""
+    gaz = gazetteer()
+    hint = re.match(r",\s*(?:the\s+)?([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})", after)
+    if not hint:
+        return "", 0, 0
+    words = list(re.finditer(r"\S+", hint.group(1)))
+    for n in range(len(words), 0, -1):  # "Dublin, Ireland The council ...": the longest name that is a place
+        label = hint.group(1)[: words[n - 1].end()].rstrip(".")
+        # a short label is a state's or province's code ("Spokane, WA", "London, ON") or the UK/US, not any
+        # country's code: "Fairfax, Mr Ted", "Arenas, BE RECEIVED"
+        short = len(label) <= 3 and label.upper() not in _SHORT_COUNTRIES
+        where = gaz.region(label, codes=True) or ("" if short else gaz.country(label) or "", "")
+        if where[0]:
+            return where[0], hint.start(1), hint.start(1) + len(label)
+    return "", 0, 0
+
+
+def _nearest(places: list[Any], home: str | None) -> Any:
+    """The likeliest of a name's places: the largest, unless one on the document's own continent is at least
+    :data:`NEAR_SHARE` of its size."""
+    if not home or not world_region(home):
+        return places[0]
+    near = [p for p in places if world_region(p.country) == world_region(home)]
+    if near and near[0].population >= NEAR_SHARE * places[0].population:
+        return near[0]
+    return places[0]
+
+
+def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple[str, str, str, int, int]]:
+    """``(name, kind, country, start, end)`` of every foreign-able name in one sentence (``home``: the
+    document's country, which decides between namesakes on different continents)."""
     gaz = gazetteer()
     acronym_re, name_re, lookup = _organisations()
     found: list[tuple[str, str, str, int, int]] = []
@@ -173,6 +232,7 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
             found.append((gaz.countries.get(iso, iso), "country", iso, m.start(1), m.end(1)))
             taken.append((m.start(1), m.end(1)))
     last_city_end: int | None = None
+    waiting: list[tuple[int, int, Any]] = []
     for run in _CAP_RUN.finditer(sentence):
         if _BACKGROUND.search(sentence[: run.start()]):
             continue  # "visitors from Japan": where people come from is not a partner
@@ -185,6 +245,9 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
             phrase = " ".join(tokens[start:end])
             if not free(a, b) or gaz.is_common_word(phrase):
                 continue
+            rest = [fold(t) for t in tokens[end:]]
+            if rest and rest[0] in _FACILITY:
+                continue  # "Jersey Street", "Paris Hotel": a street or a building
             if kind == "country":
                 iso = gaz.country(phrase) or ""
                 found.append((gaz.countries.get(iso, phrase), "country", iso, a, b))
@@ -194,7 +257,7 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 world = gaz.foreign_region(phrase)
                 whole = start == 0 and end == len(tokens)
                 titled = bool(_REGION_TITLE.search(sentence[:a]) or _REGION_AFTER.match(sentence[b:]))
-                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or re.match(r",\s*[A-Z]", sentence[b:])
+                located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or _placed_by(sentence[b : b + 40])[0]
                 if world is None or phrase.isupper() or not (whole or titled) or _CITY_TITLE.search(sentence[:a]):
                     continue  # "City of Piedmont" is a city
                 if len(tokens[start:end]) == 1 and not (titled or located):
@@ -214,40 +277,54 @@ def _mentions(sentence: str, offset: int) -> list[tuple[str, str, str, int, int]
                 places = [p for p, main in entries if main or p.population >= 1_000_000]
                 by_main = any(main for _p, main in entries)
                 whole = start == 0 and end == len(tokens)
+                listed = last_city_end is not None and _LIST_SEP.fullmatch(sentence[last_city_end:a])
+                if listed and whole and not phrase.isupper():
+                    last_city_end = b  # a list of cities goes on past one too small to name ("Klagenfurt")
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
                 # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe"),
-                # a place after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and Padua"):
-                # "George returned", "the Commonwealth" are not places
-                qualified = re.match(r",\s*[A-Z]", sentence[b:])
-                listed = last_city_end is not None and re.fullmatch(
-                    r"\s*(?:,|and|&|, and)\s*", sentence[last_city_end:a]
-                )
+                # a country or region after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and
+                # Padua"): "George returned", "the Commonwealth" and a list of people ("Council Members Lander,
+                # Levine") are not places
+                where = _placed_by(sentence[b : b + 40])
+                qualified = bool(where[0])
                 located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or qualified or listed
                 smallest = MIN_CITY_POPULATION if not (located or titled) else 30_000
                 if places[0].population < smallest and not (titled or qualified):
+                    if places[0].population >= 30_000:
+                        waiting.append((a, b, _nearest(places, home)))  # named only in a list? see below
                     continue
                 big = places[0].population >= 1_000_000 and by_main  # "Paris", "Seoul"; not "Bay" (another spelling)
                 if len(tokens[start:end]) == 1 and not big and not (titled or located):
+                    if places[0].population >= 30_000:
+                        waiting.append((a, b, _nearest(places, home)))  # named only in a list? see below
                     continue
-                after = sentence[b : b + 40]
-                place = places[0]
+                place = _nearest(places, home)
                 # "Paris, Texas", "London, Ontario", "Spokane, Washington": the name after the comma places the city
-                hint = re.match(r",\s*([A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,3})", after)
-                if hint:
-                    label = hint.group(1).rstrip(".")
-                    where = gaz.region(label, codes=True) or ((gaz.country(label) or "", ""))
-                    if where[0]:
-                        taken.append((b + hint.start(1), b + hint.end(1)))
-                    place = next((p for p in places if p.country == where[0]), place) if where[0] else place
-                    if where[0] and place.country != where[0]:
+                if qualified:
+                    taken.append((b + where[1], b + where[2]))
+                    place = next((p for p in places if p.country == where[0]), None)
+                    if place is None:
                         found.append((phrase, "city", where[0], a, b))
                         taken.append((a, b))
                         continue
                 found.append((place.name, "city", place.country, a, b))
                 last_city_end = b
             taken.append((a, b))
-    return [(n, k, c, offset + s, offset + e) for n, k, c, s, e in found]
+        if (
+            last_city_end is not None
+            and last_city_end <= run.start()
+            and _LIST_SEP.fullmatch(sentence[last_city_end : run.start()])
+        ):
+            last_city_end = run.end()  # a list of cities goes on past a name the gazetteer lacks ("Curtiba")
+    # a smaller city named before a list's first recognised one: "(Bergamo, Bologna, Florence, Milan, ...)"
+    listed_at = {s for _n, kind, _c, s, _e in found if kind == "city"}
+    for a, b, place in reversed(waiting):
+        if free(a, b) and any(_LIST_GAP.fullmatch(sentence[b:start]) for start in listed_at if start > b):
+            found.append((place.name, "city", place.country, a, b))
+            taken.append((a, b))
+            listed_at.add(a)
+    return [(n, k, c, offset + s, offset + e) for n, k, c, s, e in sorted(found, key=lambda m: m[3])]
 
 
 def _domestic_namesake(name: str, country: str) -> bool:
@@ -265,6 +342,7 @@ def partners_in(text: str, *, city: str | None = None, country: str | None = Non
     if own_country is None and city:
         places = gaz.cities(city)
         own_country = places[0].country if places else None
+    home = {own_country, *_PARTS_OF.get(own_country or "", ())}
     out: list[Partner] = []
     seen: set[tuple[str, str]] = set()
     for sent in _SENTENCE.finditer(text):
@@ -272,7 +350,7 @@ def partners_in(text: str, *, city: str | None = None, country: str | None = Non
         cues = [m.start() for m in _CUES.finditer(sentence)]
         if not cues:
             continue  # nothing happens with anyone in this sentence: names in it are background
-        mentions = _mentions(sentence, sent.start())
+        mentions = _mentions(sentence, sent.start(), own_country)
         # a country that only locates a partner city or region ("Sakai, our sister city in Japan") is not one more,
         # nor is a region that locates a city
         located_in = {iso for _n, kind, iso, _s, _e in mentions if kind in ("city", "region") and iso}
@@ -285,8 +363,8 @@ def partners_in(text: str, *, city: str | None = None, country: str | None = Non
                 continue  # "Lorient, its twin town in Brittany": the region only says where the city is
             if kind == "country" and own_country and (gaz.region(name) or ("",))[0] == own_country:
                 continue  # "Georgia" in a U.S. document is the state
-            if kind in ("city", "country", "region") and own_country and iso == own_country:
-                continue  # domestic
+            if kind in ("city", "country", "region") and own_country and iso in home:
+                continue  # domestic: the country, or a part of it with a code of its own (Puerto Rico for the U.S.)
             if kind == "city" and own_country and _domestic_namesake(name, own_country):
                 continue  # "Bella Vista" or "Paris, Texas" may be meant: a sizeable namesake at home wins
             if kind == "city" and own_city and fold(name) == own_city and iso in (own_country, None, ""):
