@@ -27,6 +27,14 @@ RUSSIAN = "Побратимство городов: делегация мэри�
         (b"\x00\x01\x02\x03" * 100, "unsupported"),
         (b"", "empty"),
         (b"   \n\t  ", "empty"),
+        # data, not documents: JSON lines, a JSON array or object, XML that is not XHTML
+        (b'{"id": 1, "text": "The council met."}\n{"id": 2, "text": "Minutes."}\n', "json"),
+        (b'[\n  {"city": "Lyon", "text": "Le jumelage"}\n]', "json"),
+        (b'\xef\xbb\xbf{\n  "title": "Report",\n  "pages": []\n}', "json"),
+        (b'<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>', "xml"),
+        # prose that merely starts with a brace or bracket stays text
+        (b"{Draft} The council met on Tuesday.", "text"),
+        (b"[Translated from French] The mayor welcomed the delegation.", "text"),
     ],
 )
 def test_sniff_format_from_bytes(head: bytes, expected: str) -> None:
@@ -87,3 +95,17 @@ def test_markdown_with_a_leading_comment_and_inline_breaks_is_text() -> None:
     md = b"<!-- source URL: https://example.org -->\n[Skip](https://example.org#m)\n\n| a | b<br>c |\n| --- | --- |\n"
     assert sniff_format(md) == "text"
     assert sniff_format(b"<!-- saved page -->\n<html><body><p>Hi</p></body></html>") == "html"
+
+
+def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> None:
+    from cdtext.errors import ExtractionError
+    from cdtext.ingestion.readers import read_document
+
+    table = tmp_path / "records.jsonl"
+    table.write_text('{"city": "Lyon", "text": "Le jumelage"}\n{"city": "Turin", "text": "Il gemellaggio"}\n')
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>\n')
+    for path, words in ((table, "JSON data"), (feed, "XML data")):
+        with pytest.raises(ExtractionError) as caught:
+            read_document(path)
+        assert caught.value.status == "unsupported" and words in str(caught.value)

@@ -26,6 +26,16 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
         raise ExtractionError(
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
+    if fmt == "json":
+        raise ExtractionError(
+            "unsupported",
+            "JSON data, not a document: classify a JSON-lines table with a 'text' column with `cdtext classify "
+            "FILE`, or write each record's text to a file of its own to ingest it",
+        )
+    if fmt == "xml":
+        raise ExtractionError(
+            "unsupported", "XML data (not XHTML), not a document: convert it to HTML or text to ingest it"
+        )
     if fmt == "pdf":
         if pdf_backend == "pdfium":
             from cdtext.ingestion.readers.pdfium import read_pdf_pdfium

@@ -59,8 +59,13 @@ def _mostly_controls(sample: str) -> bool:
     return controls > 0.02 * max(len(sample), 1)
 
 
+#: the start of JSON data: an object with a quoted key, or an array of objects, strings, numbers or arrays
+_JSON_START = re.compile(r'(?:\{\s*"[^"\n]{1,200}"\s*:|\[\s*(?:\{\s*"|"|-?\d|\[|\]))')
+
+
 def sniff_format(head: bytes) -> str:
-    """Return ``pdf``, ``html``, ``text``, ``empty`` or ``unsupported`` for the first bytes.
+    """Return ``pdf``, ``html``, ``text``, ``empty``, ``unsupported`` (binary), ``json`` or ``xml`` (data, not
+    a document) for the first bytes.
 
     ``head`` should be the first 64 KiB or so of the file. A PDF header may
     sit after some junk bytes (PDF readers accept up to 1 KiB of it).
@@ -86,8 +91,10 @@ def sniff_format(head: bytes) -> str:
     if looks_like_markup and _HTML_MARKERS.search(sample[:65536].encode("latin-1", "ignore")):
         # an XML document that is not XHTML (RSS, TEI, ...) is not a web page
         if lowered.startswith("<?xml") and "<html" not in lowered[:4096]:
-            return "text" if "<" not in lowered[5:200] else "unsupported"
+            return "text" if "<" not in lowered[5:200] else "xml"
         return "html"
     if _mostly_controls(sample):
         return "unsupported"
+    if _JSON_START.match(sample.lstrip("\ufeff \t\r\n")):
+        return "json"  # a JSON document or JSON lines: records, not prose
     return "text"
