@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 
 import pytest
 
@@ -103,9 +104,41 @@ def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> Non
 
     table = tmp_path / "records.jsonl"
     table.write_text('{"city": "Lyon", "text": "Le jumelage"}\n{"city": "Turin", "text": "Il gemellaggio"}\n')
+    array = tmp_path / "records.json"
+    array.write_text('[{"text": "One."}, {"text": "Two."}, {"text": "Three."}]')
+    bare = tmp_path / "ids.json"
+    bare.write_text('{"id": 7, "sponsors": ["A. Council Member"]}')
     feed = tmp_path / "feed.xml"
     feed.write_text('<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>\n')
-    for path, words in ((table, "JSON data"), (feed, "XML data")):
+    for path, words in (
+        (table, "JSON lines with 2 records"),
+        (array, "JSON array of 3 items"),
+        (bare, "without a text field"),
+        (feed, "XML data"),
+    ):
         with pytest.raises(ExtractionError) as caught:
             read_document(path)
         assert caught.value.status == "unsupported" and words in str(caught.value)
+        assert "cdtext classify" in str(caught.value) or path in (bare, feed)
+
+
+def test_a_json_record_is_a_document_of_its_prose_fields(tmp_path) -> None:
+    from cdtext.ingestion.readers import read_document
+
+    record = {
+        "ID": 52151,
+        "Title": "A Local Law in relation to a sister city exchange programme",
+        "IntroDate": "2014-03-26T00:00:00Z",
+        "PassedDate": "0001-01-01T00:00:00Z",
+        "Sponsors": [{"Name": "A. Member"}],
+        "Summary": "This bill would set up an exchange of students with the city's sister cities.",
+        "Text": "Be it enacted by the Council as follows.\n\nSection 1. The office shall run the exchange.",
+        "RTF": "{\\rtf1\\ansi raw markup}",
+    }
+    path = tmp_path / "introduction.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    got = read_document(path)
+    assert got.format == "json" and got.title == record["Title"] and got.date.startswith("2014-03-26")
+    texts = [b.text for b in got.blocks]
+    assert texts[0].startswith("This bill") and any(t.startswith("Section 1.") for t in texts)
+    assert not any("rtf" in t or "52151" in t or "A. Member" in t for t in texts)

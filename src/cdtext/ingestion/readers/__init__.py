@@ -26,12 +26,6 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
         raise ExtractionError(
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
-    if fmt == "json":
-        raise ExtractionError(
-            "unsupported",
-            "JSON data, not a document: classify a JSON-lines table with a 'text' column with `cdtext classify "
-            "FILE`, or write each record's text to a file of its own to ingest it",
-        )
     if fmt == "xml":
         raise ExtractionError(
             "unsupported", "XML data (not XHTML), not a document: convert it to HTML or text to ingest it"
@@ -45,6 +39,10 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
 
         return read_pdf(path, max_pages=max_pages)
     data = path.read_bytes()
+    if fmt == "json":
+        from cdtext.ingestion.readers.jsondoc import read_json
+
+        return read_json(data)
     if fmt == "html":
         from cdtext.ingestion.readers.html import read_html
 
