@@ -56,7 +56,7 @@ def test_decode_and_sniff_never_fail(data: bytes) -> None:
     text, encoding = decode_bytes(data)
     assert isinstance(text, str) and encoding
     assert "\x00" not in text and "\r" not in text
-    assert sniff_format(data[:65536]) in ("pdf", "html", "text", "empty", "unsupported", "json", "xml")
+    assert sniff_format(data[:65536]) in ("pdf", "html", "text", "empty", "unsupported", "json", "xml", "table")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -33,6 +33,13 @@ RUSSIAN = "Побратимство городов: делегация мэри�
         (b'[\n  {"city": "Lyon", "text": "Le jumelage"}\n]', "json"),
         (b'\xef\xbb\xbf{\n  "title": "Report",\n  "pages": []\n}', "json"),
         (b'<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>', "xml"),
+        (
+            b"id,city,mayor,date\nausten_2015,Austin,A. Mayor,2015-04-13\nboston_2016,Boston,B. Mayor,2016-01-05\n",
+            "table",
+        ),
+        (b"city\tcountry\tyear\nLyon\tFR\t2021\nTurin\tIT\t2022\nKobe\tJP\t2023\n", "table"),
+        # prose with commas on every line stays text: the lines do not split into equal fields
+        (b"The mayor, in her speech, thanked the council.\nWe met Kobe, Lyon and Turin.\nThank you, all.\n", "text"),
         # prose that merely starts with a brace or bracket stays text
         (b"{Draft} The council met on Tuesday.", "text"),
         (b"[Translated from French] The mayor welcomed the delegation.", "text"),
@@ -110,7 +117,10 @@ def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> Non
     bare.write_text('{"id": 7, "sponsors": ["A. Council Member"]}')
     feed = tmp_path / "feed.xml"
     feed.write_text('<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>\n')
+    csv_table = tmp_path / "metadata.csv"
+    csv_table.write_text("id,city,year\na,Lyon,2021\nb,Turin,2022\nc,Kobe,2023\n")
     for path, words in (
+        (csv_table, "delimited table"),
         (table, "JSON lines with 2 records"),
         (array, "JSON array of 3 items"),
         (bare, "without a text field"),

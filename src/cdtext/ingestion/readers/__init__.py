@@ -26,6 +26,12 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
         raise ExtractionError(
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
+    if fmt == "table":
+        raise ExtractionError(
+            "unsupported",
+            "a delimited table (CSV/TSV), not a document: `cdtext classify FILE` classifies a table with a 'text' "
+            "column, and `--meta FILE` reads a table of document metadata",
+        )
     if fmt == "xml":
         raise ExtractionError(
             "unsupported", "XML data (not XHTML), not a document: convert it to HTML or text to ingest it"

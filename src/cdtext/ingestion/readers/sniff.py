@@ -63,9 +63,32 @@ def _mostly_controls(sample: str) -> bool:
 _JSON_START = re.compile(r'(?:\{\s*"[^"\n]{1,200}"\s*:|\[\s*(?:\{\s*"|"|-?\d|\[|\]))')
 
 
+def _is_table(sample: str) -> bool:
+    """A delimited table (CSV, TSV, semicolons): its first lines, at least three, all parse into the same number
+    (two or more) of fields, and the first line, the header, has no empty or sentence-long field."""
+    import csv
+
+    lines = sample.splitlines()[:20]
+    if len(lines) < 3 or len(sample) >= 65536 and len(lines) < 4:
+        return False
+    lines = lines[:-1] if len(sample) >= 65536 else lines  # the last line of a cut sample may be cut too
+    for delimiter in (",", "\t", ";"):
+        if delimiter not in lines[0]:
+            continue
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths = {len(row) for row in rows if row}
+        header = rows[0]
+        if len(widths) == 1 and widths.pop() >= 2 and all(0 < len(f.strip()) <= 60 for f in header):
+            return True
+    return False
+
+
 def sniff_format(head: bytes) -> str:
-    """Return ``pdf``, ``html``, ``text``, ``empty``, ``unsupported`` (binary), ``json`` or ``xml`` (data, not
-    a document) for the first bytes.
+    """Return ``pdf``, ``html``, ``text``, ``empty``, ``unsupported`` (binary), or ``json``, ``xml`` or ``table``
+    (data, not a document) for the first bytes.
 
     ``head`` should be the first 64 KiB or so of the file. A PDF header may
     sit after some junk bytes (PDF readers accept up to 1 KiB of it).
@@ -97,4 +120,6 @@ def sniff_format(head: bytes) -> str:
         return "unsupported"
     if _JSON_START.match(sample.lstrip("\ufeff \t\r\n")):
         return "json"  # a JSON document or JSON lines: records, not prose
+    if _is_table(sample.lstrip("\ufeff")):
+        return "table"  # CSV or TSV rows
     return "text"
