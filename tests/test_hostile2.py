@@ -513,9 +513,18 @@ def test_a_full_disk_is_named_and_the_store_stays_readable(tmp_path: Path) -> No
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("cannot mount a small tmpfs here (needs root)")
+    # several megabytes of prose (the annotated corpus used to be read for this, until JSON tables were refused)
+    prose = tmp_path / "prose"
+    prose.mkdir()
+    for k in range(12):
+        paragraphs = (
+            f"Paragraph {k}-{i}: the council of city {i} met delegation {k * 1000 + i} about trade."
+            for i in range(4000)
+        )
+        (prose / f"minutes_{k}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
     try:
         store = disk / "s.duckdb"
-        result = cli("ingest", str(SAMPLES), str(SAMPLES.parent / "annotated"), "--store", str(store), "-q")
+        result = cli("ingest", str(SAMPLES), str(prose), "--store", str(store), "-q")
         if result.exit_code == 0:
             pytest.skip("the corpus fitted on the small disk")
         assert result.output.startswith("Error: ") and "no space left" in result.output, result.output
