@@ -84,10 +84,12 @@ def export(args: argparse.Namespace) -> None:
     with args.out.open("w") as out:
         for row, k in zip(real.itertuples(), fold):
             rec = {"text": row.text, "functions": list(row.functions), "anchored": row.policy_anchored}
+            rec["areas"] = list(row.policy_areas)
             rec.update(real=True, group=row.group, collection=row.collection, fold=int(k))
             out.write(json.dumps(rec) + "\n")
         for row in authored.itertuples():
             rec = {"text": row.text, "functions": list(row.functions), "anchored": row.policy_anchored}
+            rec["areas"] = list(row.policy_areas)
             rec.update(real=False, group=f"authored:{row.id}", collection="authored", fold=-1)
             out.write(json.dumps(rec) + "\n")
     print(f"{len(real)} real and {len(authored)} authored passages -> {args.out}")
@@ -107,6 +109,24 @@ def _targets(rows: list[dict]):
         else:
             mask[i, -1] = 0  # anchoring is only defined for passages with a function
     return y, mask
+
+
+def _with_areas(rows: list[dict], y, mask):
+    """``y`` and ``mask`` with the nine policy areas appended as extra targets (``cv --aux-areas``): defined,
+    like anchoring, only for passages with a function. The network learns them beside the seven outputs the
+    default uses; only those seven are scored and exported."""
+    import numpy as np
+
+    from cdtext.labels import POLICY_AREAS
+
+    if any("areas" not in r for r in rows):
+        sys.exit("error: --aux-areas needs an export with policy areas (export again)")
+    aux = np.zeros((len(rows), len(POLICY_AREAS)), np.float32)
+    for i, r in enumerate(rows):
+        for area in r["areas"]:
+            aux[i, POLICY_AREAS.index(area)] = 1
+    on = np.array([bool(r["functions"]) for r in rows], np.float32)[:, None]
+    return np.hstack([y, aux]), np.hstack([mask, np.repeat(on, len(POLICY_AREAS), axis=1)])
 
 
 class _Net:
@@ -276,6 +296,8 @@ def cv(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     data = [json.loads(line) for line in args.passages.open()]
     y, mask = _targets(data)
+    y_fit, mask_fit = _with_areas(data, y, mask) if args.aux_areas else (y, mask)
+    k_out = y.shape[1]  # the outputs scored here and used by the default
     weight = np.array([REAL_WEIGHT if r["real"] else 1.0 for r in data], np.float32)
     real = [i for i, r in enumerate(data) if r["real"]]
     authored = [i for i, r in enumerate(data) if not r["real"]]
@@ -289,7 +311,7 @@ def cv(args: argparse.Namespace) -> None:
         proba = np.zeros(y_real.shape, np.float32)
         pos = {i: k for k, i in enumerate(real)}
         if args.final:  # one network on every passage (a tenth of the real documents still calibrates it)
-            _fit_and_score(model_dir, enc, data, y, mask, weight, real + authored, [], args, args.save / "all")
+            _fit_and_score(model_dir, enc, data, y_fit, mask_fit, weight, real + authored, [], args, args.save / "all")
             print(f"saved {args.save / 'all'}")
             return
         folds = [] if args.skip_cv else [args.fold] if args.fold is not None else range(5)
@@ -299,9 +321,10 @@ def cv(args: argparse.Namespace) -> None:
             train = authored + [i for i in real if data[i]["fold"] != k]
             print(f"fold {k + 1}: {len(train)} training, {len(test)} held-out passages", flush=True)
             save_to = args.save / f"fold{k}" if args.save else None
-            p, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, save_to)
+            p, d = _fit_and_score(model_dir, enc, data, y_fit, mask_fit, weight, train, test, args, save_to)
             rows = [pos[i] for i in test]
-            proba[rows], pred[rows] = p, d
+            proba[rows], pred[rows] = p[:, :k_out], d[:, :k_out]
+            d = d[:, :k_out]
             print(
                 f"  fold {k + 1}: {json.dumps({kk: round(v, 3) for kk, v in _scores(y_real[rows], d).items()})} "
                 f"({time.time() - t0:.0f}s)",
@@ -325,8 +348,8 @@ def cv(args: argparse.Namespace) -> None:
                     continue
                 train = authored + [i for i in real if data[i]["collection"] != source]
                 raw_to = args.scores / f"{source}.npz" if args.scores else None
-                _, d = _fit_and_score(model_dir, enc, data, y, mask, weight, train, test, args, raw_to=raw_to)
-                per[source] = _scores(y[test].astype(int), d)
+                _, d = _fit_and_score(model_dir, enc, data, y_fit, mask_fit, weight, train, test, args, raw_to=raw_to)
+                per[source] = _scores(y[test].astype(int), d[:, :k_out])
                 print(f"  {source}: macro {per[source]['macro_f1']:.3f}", flush=True)
             results["by_source"] = per
     if "grouped_cv" in results:
@@ -344,8 +367,9 @@ def onnx(args: argparse.Namespace) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     head = np.load(args.saved / "head.npz")
-    net = _Net(args.saved, head["weight"].shape[0])
-    net.head.load_state_dict({"weight": torch.tensor(head["weight"]), "bias": torch.tensor(head["bias"])})
+    k = len(FUNCTIONS) + 2  # the seven outputs the default reads (a network trained --aux-areas has more)
+    net = _Net(args.saved, k)
+    net.head.load_state_dict({"weight": torch.tensor(head["weight"][:k]), "bias": torch.tensor(head["bias"][:k])})
     net.eval()
     args.out.mkdir(parents=True, exist_ok=True)
     ids = torch.ones((2, 8), dtype=torch.long)
@@ -432,6 +456,7 @@ def main() -> None:
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--layers", type=int, help="keep only the first N transformer layers (a faster network)")
+    c.add_argument("--aux-areas", action="store_true", help="also learn the nine policy areas (extra targets)")
     c.add_argument(
         "--fold", type=int, choices=range(5), help="only this fold (0-4; a quick look, or one process per fold)"
     )
