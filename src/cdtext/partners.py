@@ -290,14 +290,12 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                 qualified = bool(where[0])
                 located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or qualified or listed
                 smallest = MIN_CITY_POPULATION if not (located or titled) else 30_000
-                if places[0].population < smallest and not (titled or qualified):
-                    if places[0].population >= 30_000:
-                        waiting.append((a, b, _nearest(places, home)))  # named only in a list? see below
-                    continue
                 big = places[0].population >= 1_000_000 and by_main  # "Paris", "Seoul"; not "Bay" (another spelling)
-                if len(tokens[start:end]) == 1 and not big and not (titled or located):
+                if (places[0].population < smallest and not (titled or qualified)) or (
+                    len(tokens[start:end]) == 1 and not big and not (titled or located)
+                ):
                     if places[0].population >= 30_000:
-                        waiting.append((a, b, _nearest(places, home)))  # named only in a list? see below
+                        waiting.append((a, b, _nearest(places, home)))  # named in a list after all? see below
                     continue
                 place = _nearest(places, home)
                 # "Paris, Texas", "London, Ontario", "Spokane, Washington": the name after the comma places the city
