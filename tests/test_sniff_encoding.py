@@ -115,8 +115,6 @@ def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> Non
     array.write_text('[{"text": "One."}, {"text": "Two."}, {"text": "Three."}]')
     bare = tmp_path / "ids.json"
     bare.write_text('{"id": 7, "sponsors": ["A. Council Member"]}')
-    feed = tmp_path / "feed.xml"
-    feed.write_text('<?xml version="1.0"?>\n<rss><channel><title>News</title></channel></rss>\n')
     csv_table = tmp_path / "metadata.csv"
     csv_table.write_text("id,city,year\na,Lyon,2021\nb,Turin,2022\nc,Kobe,2023\n")
     for path, words in (
@@ -124,12 +122,11 @@ def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> Non
         (table, "JSON lines with 2 records"),
         (array, "JSON array of 3 items"),
         (bare, "without a text field"),
-        (feed, "XML data"),
     ):
         with pytest.raises(ExtractionError) as caught:
             read_document(path)
         assert caught.value.status == "unsupported" and words in str(caught.value)
-        assert "cdtext classify" in str(caught.value) or path in (bare, feed)
+        assert "cdtext classify" in str(caught.value) or path == bare
 
 
 def test_a_json_record_is_a_document_of_its_prose_fields(tmp_path) -> None:
@@ -152,3 +149,26 @@ def test_a_json_record_is_a_document_of_its_prose_fields(tmp_path) -> None:
     texts = [b.text for b in got.blocks]
     assert texts[0].startswith("This bill") and any(t.startswith("Section 1.") for t in texts)
     assert not any("rtf" in t or "52151" in t or "A. Member" in t for t in texts)
+
+
+def test_an_xml_document_is_read_by_its_text_without_expanding_entities(tmp_path) -> None:
+    from cdtext.ingestion.readers import read_document
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET LINE")
+    doc = tmp_path / "resolution.xml"
+    doc.write_text(
+        '<?xml version="1.0"?>\n'
+        f'<!DOCTYPE r [<!ENTITY leak SYSTEM "file://{secret}"><!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n'
+        '<resolution xmlns:dc="http://purl.org/dc/elements/1.1/"><metadata><dc:title>Welcoming the delegation'
+        "</dc:title><dc:date>2012-06-06</dc:date></metadata>"
+        "<main><level><heading>WHEREAS</heading>, The council welcomed the delegation from Kobe; and &leak; &b;</level>"
+        "<level><heading>RESOLVED</heading>, That the sister city agreement be renewed.</level></main></resolution>",
+        encoding="utf-8",
+    )
+    got = read_document(doc)
+    texts = [b.text for b in got.blocks]
+    assert got.format == "xml" and got.title == "Welcoming the delegation" and got.date == "2012-06-06"
+    assert texts[0].startswith("WHEREAS, The council welcomed the delegation from Kobe")
+    assert texts[1] == "RESOLVED, That the sister city agreement be renewed."
+    assert not any("TOP SECRET" in t or "aaaa" in t or "2012-06-06" in t for t in texts)

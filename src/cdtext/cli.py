@@ -337,8 +337,8 @@ def ingest(
 ) -> None:
     """Read files and folders (recursively) into passages in the store.
 
-    The format is decided from each file's bytes (PDF, HTML, text, or a JSON record with a text field; tables
-    such as CSV or JSON lines go to classify instead). Every
+    The format is decided from each file's bytes (PDF, HTML, XML, text, or a JSON record with a text field;
+    tables such as CSV or JSON lines go to classify instead). Every
     file gets one row in the documents table with a status and a reason;
     unchanged files are skipped on later runs.
     """

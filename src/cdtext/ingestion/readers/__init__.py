@@ -32,10 +32,6 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
             "a delimited table (CSV/TSV), not a document: `cdtext classify FILE` classifies a table with a 'text' "
             "column, and `--meta FILE` reads a table of document metadata",
         )
-    if fmt == "xml":
-        raise ExtractionError(
-            "unsupported", "XML data (not XHTML), not a document: convert it to HTML or text to ingest it"
-        )
     if fmt == "pdf":
         if pdf_backend == "pdfium":
             from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
@@ -49,6 +45,10 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
         from cdtext.ingestion.readers.jsondoc import read_json
 
         return read_json(data)
+    if fmt == "xml":
+        from cdtext.ingestion.readers.xmldoc import read_xml
+
+        return read_xml(data)
     if fmt == "html":
         from cdtext.ingestion.readers.html import read_html
 

@@ -87,8 +87,8 @@ def _is_table(sample: str) -> bool:
 
 
 def sniff_format(head: bytes) -> str:
-    """Return ``pdf``, ``html``, ``text``, ``empty``, ``unsupported`` (binary), or ``json``, ``xml`` or ``table``
-    (data, not a document) for the first bytes.
+    """Return ``pdf``, ``html``, ``xml`` (not XHTML), ``text``, ``json`` (a record, or a table of them), ``table``
+    (CSV/TSV), ``empty`` or ``unsupported`` (binary) for the first bytes.
 
     ``head`` should be the first 64 KiB or so of the file. A PDF header may
     sit after some junk bytes (PDF readers accept up to 1 KiB of it).
@@ -108,13 +108,13 @@ def sniff_format(head: bytes) -> str:
     lowered = sample.lstrip().lower()
     # a leading comment says nothing: Markdown exports often start with one
     after_comments = _LEADING_COMMENTS.sub("", lowered)
+    if after_comments.startswith("<?xml") and "<html" not in lowered[:4096]:
+        # an XML document that is not XHTML (Akoma Ntoso, TEI, RSS, ...) is not a web page
+        return "xml" if "<" in after_comments[5:200] else "text"
     looks_like_markup = (after_comments.startswith("<") and not after_comments.startswith("<http")) or _HTML_DOC.search(
         sample[:65536]
     )
     if looks_like_markup and _HTML_MARKERS.search(sample[:65536].encode("latin-1", "ignore")):
-        # an XML document that is not XHTML (RSS, TEI, ...) is not a web page
-        if lowered.startswith("<?xml") and "<html" not in lowered[:4096]:
-            return "text" if "<" not in lowered[5:200] else "xml"
         return "html"
     if _mostly_controls(sample):
         return "unsupported"
