@@ -129,6 +129,15 @@ def test_data_files_are_refused_with_a_reason_not_read_as_prose(tmp_path) -> Non
         assert "cdtext classify" in str(caught.value) or path == bare
 
 
+def test_prose_that_only_looks_like_json_is_read_as_text(tmp_path) -> None:
+    from cdtext.ingestion.readers import read_document
+
+    path = tmp_path / "notes.txt"
+    path.write_text("[1] Introduction. The council met the delegation from Kobe.\n\n[2] The agreement was signed.\n")
+    got = read_document(path)
+    assert got.format == "text" and got.blocks[0].text.startswith("[1] Introduction")
+
+
 def test_a_json_record_is_a_document_of_its_prose_fields(tmp_path) -> None:
     from cdtext.ingestion.readers import read_document
 

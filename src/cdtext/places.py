@@ -571,7 +571,8 @@ def infer_place(
     # which country's namesake a name means: countries named (in the path, title or text), damped by
     # COUNTRY_DAMPING so that a few mentions abroad weigh little; a state or province named counts fully for places
     # in it and REGION_SHARE for its country (Irish minutes naming New York should not move "Limerick" to
-    # Pennsylvania). Chosen on the pool (bench/places.py): countries right 790 -> 794 of 821, cities unchanged
+    # Pennsylvania). Chosen on the pool (bench/places.py): countries right 790 of 821 -> 797 of 823 with the file
+    # names' state codes above, cities unchanged
     total_country = sum(countries.values()) + REGION_SHARE * sum(regions.values()) + COUNTRY_DAMPING
     by_country: Counter[str] = Counter(countries)
     for (iso, _), w in regions.items():

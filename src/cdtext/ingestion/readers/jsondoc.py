@@ -1,5 +1,7 @@
 """JSON: a file holding one record (an object, e.g. a Legistar bill) is a document; a table of records is not.
 
+(A file that only looked like JSON from its first bytes and does not parse is read as text.)
+
 A record's prose is in its text-like fields (summary, abstract, description, text, body, content, full text; the
 key's case does not matter), read in that order as paragraphs; its title and date come from its title-like and
 date-like fields. Other fields (identifiers, sponsors, histories, raw RTF) are not prose and are left out.
@@ -65,8 +67,10 @@ def read_json(data: bytes) -> Extracted:
         n = _records_per_line(text)
         if n > 1:
             raise ExtractionError("unsupported", f"JSON lines with {n:,} records: {_TABLE}") from None
-        reason = "JSON that does not parse: fix it, or save its text as a text file"
-        raise ExtractionError("unsupported", reason) from None
+        # not JSON after all: prose that opens with a bracket or brace ("[1] Introduction", "{Draft} ...")
+        from cdtext.ingestion.readers.text import read_text
+
+        return read_text(data)
     if isinstance(value, list):
         raise ExtractionError("unsupported", f"a JSON array of {len(value):,} items: {_TABLE}")
     if not isinstance(value, dict):
