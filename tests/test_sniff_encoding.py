@@ -181,3 +181,22 @@ def test_an_xml_document_is_read_by_its_text_without_expanding_entities(tmp_path
     assert texts[0].startswith("WHEREAS, The council welcomed the delegation from Kobe")
     assert texts[1] == "RESOLVED, That the sister city agreement be renewed."
     assert not any("TOP SECRET" in t or "aaaa" in t or "2012-06-06" in t for t in texts)
+
+
+@pytest.mark.realworld
+def test_real_council_records_in_xml_and_json_are_read_as_documents() -> None:
+    from conftest import REALWORLD
+
+    from cdtext.ingestion.readers import read_document
+
+    xml = REALWORLD / "chicago_resolutions" / "xml" / "R2012-559.xml"
+    bill = REALWORLD / "nyc_legislation" / "introduction_2018_0533.json"
+    if not (xml.exists() and bill.exists()):
+        pytest.skip(f"{REALWORLD} is absent")
+    got = read_document(xml)
+    assert got.format == "xml" and got.date == "2012-06-06" and got.title
+    assert any(b.text.startswith("WHEREAS, The Village") for b in got.blocks)
+    assert not any("<" in b.text or "dc:" in b.text for b in got.blocks)
+    got = read_document(bill)
+    assert got.format == "json" and got.date.startswith("2018-02-14") and "Diplomatic Immunity" in got.title
+    assert not any('"' + key in b.text for b in got.blocks for key in ("Sponsors", "RTF", "GUID"))
