@@ -300,26 +300,38 @@ def leave_one_source_out(real, H: np.ndarray, positions: dict[int, int], loso_di
     return {name: add_mean_present(figures_by_source) for name, figures_by_source in out.items()}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_inputs(ap: argparse.ArgumentParser) -> None:
+    """The arguments every tool built on this one takes: the transformer's export and fold networks, the two
+    keyed out-of-fold caches and where the real documents are."""
     ap.add_argument("--passages", type=Path, required=True, help="the export the transformer was fine-tuned on")
     ap.add_argument("--folds", type=Path, required=True, help="folder with fold0..fold4 (ONNX, per fold)")
+    ap.add_argument("--base-oof", type=Path, help="keep the standard recipe's out-of-fold figures here (.npy)")
+    ap.add_argument("--transformer-oof", type=Path, help="keep the transformer's out-of-fold scores here (.npy)")
+    ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
+
+
+def load_inputs(args: argparse.Namespace) -> tuple[list[str], object, np.ndarray, dict[int, int], np.ndarray]:
+    """corpus/real's label files, its passages resolved from ``--text-root``, their folds from ``--passages``
+    (see :func:`folds_of`), the export's row -> passage positions and the head matrix."""
+    labels = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
+    real = load_real(labels, args.text_root, None)
+    folds, positions = folds_of(real, [json.loads(line) for line in args.passages.open()])
+    return labels, real, folds, positions, heads_matrix(label_matrix(real)).astype(int)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_inputs(ap)
     ap.add_argument("--loso", type=Path, help="raw leave-one-source-out scores (finetune_encoder.py cv --scores)")
     ap.add_argument(
         "--loso-passages",
         type=Path,
         help="the export the leave-one-source-out networks were fine-tuned on, if not --passages (an earlier one)",
     )
-    ap.add_argument("--base-oof", type=Path, help="keep the standard recipe's out-of-fold figures here (.npy)")
-    ap.add_argument("--transformer-oof", type=Path, help="keep the transformer's out-of-fold scores here (.npy)")
-    ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
     ap.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     args = ap.parse_args()
 
-    labels = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
-    real = load_real(labels, args.text_root, None)
-    exported = [json.loads(line) for line in args.passages.open()]
-    folds, positions = folds_of(real, exported)
+    labels, real, folds, positions, H = load_inputs(args)
     fine_tuned_on = len(positions)
     if fine_tuned_on < len(real):
         print(
@@ -330,7 +342,6 @@ def main() -> None:
     trained_on = {f["file"]: f["sha256"] for f in base_card["training_corpus"]["labels"]}
     if trained_on != {f"{Path(f).parent.name}/{Path(f).name}": file_sha256(f) for f in labels}:
         raise SystemExit(f"error: the shipped {BASE} model was trained on other labels; run train_models.py first")
-    H = heads_matrix(label_matrix(real)).astype(int)
     print(f"{len(real)} real passages, {real.group.nunique()} documents")
 
     base = base_oof(real, folds, args.base_oof)

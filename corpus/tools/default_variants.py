@@ -21,16 +21,22 @@ fold, everything fitted and every threshold chosen on the other folds). Printed 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
-from build_default import REPO, base_oof, default_proba, figures, folds_of, nested, thresholds, transformer_oof
-from select_model import load_real
+from build_default import (
+    add_inputs,
+    base_oof,
+    default_proba,
+    figures,
+    load_inputs,
+    nested,
+    thresholds,
+    transformer_oof,
+)
 
-from cdtext.classify.model import HEADS, apply_thresholds, heads_matrix
-from cdtext.corpus import label_matrix
+from cdtext.classify.model import HEADS, apply_thresholds
 
 K = 7
 WINDOW = 126  # tokens between [CLS] and [SEP]
@@ -102,18 +108,11 @@ def window_scores(texts: list[str], folds: np.ndarray, fold_dir: Path, stride: i
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--passages", type=Path, required=True, help="the export the transformer was fine-tuned on")
-    ap.add_argument("--folds", type=Path, required=True, help="folder with fold0..fold4 (ONNX, per fold)")
-    ap.add_argument("--base-oof", type=Path, help="build_default.py's cache of the standard recipe's figures")
-    ap.add_argument("--transformer-oof", type=Path, help="build_default.py's cache of the transformer's scores")
+    add_inputs(ap)
     ap.add_argument("--stride", type=int, default=96, help="tokens between windows' starts")
-    ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
     args = ap.parse_args()
 
-    labels = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
-    real = load_real(labels, args.text_root, None)
-    folds, _ = folds_of(real, [json.loads(line) for line in args.passages.open()])
-    H = heads_matrix(label_matrix(real)).astype(int)
+    _, real, folds, _, H = load_inputs(args)
     base = base_oof(real, folds, args.base_oof)
     scores = transformer_oof(real, folds, args.folds, args.transformer_oof)
     windows = window_scores(real.text.tolist(), folds, args.folds, args.stride)

@@ -26,7 +26,17 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from build_default import BASE, MODELS, base_oof, default_proba, figures, folds_of, nested, transformer_oof
+from build_default import (
+    BASE,
+    MODELS,
+    add_inputs,
+    base_oof,
+    default_proba,
+    figures,
+    folds_of,
+    nested,
+    transformer_oof,
+)
 from select_model import load_real
 
 from cdtext.classify.api import LABEL_WEIGHT, _fit
@@ -56,11 +66,7 @@ def without_staged(real, folds: np.ndarray, staged: np.ndarray, order: list[int]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--passages", type=Path, required=True, help="the export the transformer was fine-tuned on")
-    ap.add_argument("--folds", type=Path, required=True, help="folder with fold0..fold4 (ONNX, per fold)")
-    ap.add_argument("--base-oof", type=Path, help="build_default.py's cache of the standard recipe on corpus/real")
-    ap.add_argument("--transformer-oof", type=Path, help="keep the transformer's scores of all passages here")
-    ap.add_argument("--text-root", type=Path, default=REPO.parent / "shared")
+    add_inputs(ap)
     ap.add_argument(
         "--with-staged",
         nargs=2,
