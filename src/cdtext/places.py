@@ -511,8 +511,9 @@ def infer_place(
         content = [t for t in tokens if fold(t) not in _ADMIN_WORDS] or tokens
         if slug:  # "Alexandria_VA_Climate_Plan": a state's or province's code in capitals after a name
             for before, token in zip(tokens, tokens[1:]):
-                if len(token) == 2 and token.isupper() and before[:1].isupper() and gaz.region(token, codes=True):
-                    regions[gaz.region(token, codes=True)] += weight / 3
+                if len(token) == 2 and token.isupper() and before[:1].isupper():
+                    if state := gaz.region(token, codes=True):
+                        regions[state] += weight / 3
         for start, end, kind in gaz.match(tokens):
             phrase = " ".join(tokens[start:end])
             # a name that is a small part of a long file name (a headline slug) is weak evidence

@@ -17,18 +17,17 @@ import json
 from typing import Any
 
 from cdtext.errors import ExtractionError
+from cdtext.ingestion.meta import FIELD_ALIASES
 from cdtext.ingestion.readers.encoding import decode_bytes
-from cdtext.ingestion.readers.text import text_to_blocks
+from cdtext.ingestion.readers.text import read_text, text_to_blocks
 from cdtext.types import Extracted
 
 #: keys whose string values are the record's prose, in reading order
 TEXT_KEYS = ("summary", "abstract", "description", "text", "body", "content", "full_text", "fulltext")
-TITLE_KEYS = ("title", "headline", "name")
-#: when the record was issued: a bill's introduction before its passage (which may come years later, or never)
-DATE_KEYS = (
-    "date", "published", "publication_date", "date_published", "intro_date", "introdate", "passed_date",
-    "passeddate", "created",
-)  # fmt: skip
+#: the --meta columns' names for a title and a date, then those of records: a bill's introduction date before its
+#: passage date (which may come years later, or never)
+TITLE_KEYS = (*FIELD_ALIASES["title"], "headline", "name")
+DATE_KEYS = (*FIELD_ALIASES["date"], "intro_date", "introdate", "passed_date", "passeddate", "created")
 
 _TABLE = (
     "a table of records, not a document: `cdtext classify FILE` classifies a JSON-lines table with a 'text' "
@@ -37,9 +36,9 @@ _TABLE = (
 
 
 def _records_per_line(text: str) -> int:
-    """How many non-empty lines parse as JSON objects (0 when any does not)."""
+    """How many non-empty lines the file has when its first three are JSON objects (JSON lines), else 0."""
     lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines:
+    for line in lines[:3]:
         try:
             if not isinstance(json.loads(line), dict):
                 return 0
@@ -68,8 +67,6 @@ def read_json(data: bytes) -> Extracted:
         if n > 1:
             raise ExtractionError("unsupported", f"JSON lines with {n:,} records: {_TABLE}") from None
         # not JSON after all: prose that opens with a bracket or brace ("[1] Introduction", "{Draft} ...")
-        from cdtext.ingestion.readers.text import read_text
-
         return read_text(data)
     if isinstance(value, list):
         raise ExtractionError("unsupported", f"a JSON array of {len(value):,} items: {_TABLE}")

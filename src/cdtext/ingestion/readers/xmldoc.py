@@ -26,6 +26,10 @@ INLINE = frozenset(
 _SPACE = re.compile(r"\s+")
 
 
+def _squash(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
 def _local(tag: object) -> str:
     """The element name without namespace or prefix, in lower case ("" for comments and the like)."""
     return tag.rsplit("}", 1)[-1].split(":")[-1].lower() if isinstance(tag, str) else ""
@@ -43,23 +47,21 @@ def _paragraphs(el, out: list[str]) -> None:
         return
     block_children = [c for c in el if _local(c.tag) and _local(c.tag) not in INLINE]
     if _has_own_text(el) and not any(_has_own_text(c) for c in block_children):
-        text = _SPACE.sub(" ", "".join(el.itertext())).strip()
-        if text:
+        if text := _squash("".join(el.itertext())):
             out.append(text)
         return
     if el.text and el.text.strip():
-        out.append(_SPACE.sub(" ", el.text).strip())
+        out.append(_squash(el.text))
     for child in el:
         _paragraphs(child, out)
         if child.tail and child.tail.strip():
-            out.append(_SPACE.sub(" ", child.tail).strip())
+            out.append(_squash(child.tail))
 
 
 def _first(root, names: set[str]) -> str | None:
     for el in root.iter():
         if _local(el.tag) in names:
-            text = _SPACE.sub(" ", "".join(el.itertext())).strip()
-            if text:
+            if text := _squash("".join(el.itertext())):
                 return text
     return None
 
