@@ -210,6 +210,13 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Also read files that symbolic links point to outside the input folders (otherwise they are "
             "recorded as skipped, with the reason).",
         ),
+        click.option(
+            "--records",
+            is_flag=True,
+            help="Read tables (CSV, TSV, JSON lines, JSON arrays) as one document per row, taking its text from "
+            "columns such as text, body or content and its city, country, date, doc_type and title from columns "
+            "of those names (otherwise tables are refused, with the reason).",
+        ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]
     for option in reversed(options):
@@ -231,6 +238,7 @@ def make_config(
     max_size_mib: int | None = None,
     max_chars: int | None = None,
     max_passages: int | None = None,
+    records: bool = False,
 ) -> Any:
     """The one place where CLI options become an IngestConfig (``--engine`` and ``--pdf-engine`` are the
     hidden former names of ``--executor`` and ``--pdf-backend``)."""
@@ -249,6 +257,7 @@ def make_config(
         max_chars=max_chars,
         max_passages=max_passages,
         memory_limit=memory_mib * MIB if memory_mib else None,
+        records=records or None,
     )
 
 
@@ -338,8 +347,8 @@ def ingest(
     """Read files and folders (recursively) into passages in the store.
 
     The format is decided from each file's bytes (PDF, HTML, XML, text, or a JSON record with a text field;
-    tables such as CSV or JSON lines go to classify instead). Every
-    file gets one row in the documents table with a status and a reason;
+    tables such as CSV or JSON lines are refused, unless --records reads each of their rows as a document,
+    TABLE#ROW). Every file gets one row in the documents table with a status and a reason;
     unchanged files are skipped on later runs.
     """
     from cdtext.ingestion.driver import ingest as run_ingest
@@ -351,7 +360,7 @@ def ingest(
     progress.finish()
     if not quiet:
         click.echo(f"{summary.total} file(s): {summary.outcome()} in {summary.seconds:.1f} s -> {store}", err=True)
-    if strict and any(s != "ok" for s in summary.counts):
+    if strict and any(s not in ("ok", "table") for s in summary.counts):
         sys.exit(EXIT_STRICT)
 
 

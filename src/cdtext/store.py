@@ -223,11 +223,17 @@ class Store:
 
     def ok_paths_by_hash(self) -> dict[str, str]:
         """``sha256 -> path`` of documents whose passages are stored (to spot duplicate files): read as ``ok``,
-        or kept with a warning status (a large file that yielded little text keeps what it yielded)."""
+        or kept with a warning status (a large file that yielded little text keeps what it yielded), and of
+        tables read as records."""
         rows = self._con.execute(
-            "SELECT sha256, min(path) FROM documents WHERE status = 'ok' OR n_passages > 0 GROUP BY sha256"
+            "SELECT sha256, min(path) FROM documents WHERE status IN ('ok', 'table') OR n_passages > 0 GROUP BY sha256"
         ).fetchall()
         return dict(rows)
+
+    def record_tables(self) -> dict[str, str]:
+        """``path -> table path`` of every document that is a row of a table (``TABLE#ROW``, format ``record``)."""
+        rows = self._con.execute("SELECT path FROM documents WHERE format = 'record'").fetchall()
+        return {path: path.rsplit("#", 1)[0] for (path,) in rows}
 
     def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if name not in TABLES or not self.has_table(name):
@@ -373,7 +379,7 @@ class Store:
         return [
             (st, path, reason or "")
             for st, path, reason in self._con.execute(
-                "SELECT status, path, reason FROM documents WHERE status <> 'ok' ORDER BY status, path"
+                "SELECT status, path, reason FROM documents WHERE status NOT IN ('ok', 'table') ORDER BY status, path"
             ).fetchall()
         ]
 
@@ -493,10 +499,13 @@ class Store:
         con.execute("DROP TABLE _paths")
 
     def mark_missing(self, paths: list[str]) -> None:
-        """Record that these files are gone: status ``missing`` (their passages leave profiles and reports)."""
+        """Record that these files (or rows of tables) are gone: status ``missing`` (their passages leave profiles
+        and reports)."""
         self._con.execute(
-            "UPDATE documents SET status = 'missing', reason = 'the file is no longer there (moved or deleted); "
-            "its passages are left out' WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+            "UPDATE documents SET status = 'missing', reason = CASE WHEN format = 'record' "
+            "THEN 'the row is no longer in its table (or the table is gone); its passages are left out' "
+            "ELSE 'the file is no longer there (moved or deleted); its passages are left out' END "
+            "WHERE path IN (SELECT unnest(?::VARCHAR[]))",
             [paths],
         )
 

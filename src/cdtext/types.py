@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 #: Statuses a document can end with; see docs/ingestion.md.
 STATUSES = (
     "ok",
+    "table",
     "no_text",
     "encrypted",
     "password_required",

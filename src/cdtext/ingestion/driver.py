@@ -16,7 +16,7 @@ from typing import Any
 
 from cdtext.hashing import file_sha256
 from cdtext.ingestion.config import IngestConfig
-from cdtext.ingestion.meta import DocMeta, MetaTable, country_of_city, place_fields
+from cdtext.ingestion.meta import DocMeta, MetaTable, country_of_city, place_fields, record_meta
 from cdtext.ingestion.walk import iter_files, walk  # noqa: F401 - iter_files is re-exported
 from cdtext.store import Store
 
@@ -56,18 +56,30 @@ class IngestSummary:
 TRANSIENT = ("timeout", "oom")
 
 
-def _worth_another_try(status: str, reason: str, sha: str, key: str, by_hash: dict[str, str]) -> bool:
+def _worth_another_try(
+    status: str, reason: str, sha: str, key: str, by_hash: dict[str, str], records: bool = False
+) -> bool:
     """Whether an unchanged file is read again: after a transient failure (timeout, out of memory, a crashed
-    worker), or when it was a duplicate of a file that no longer has its content."""
+    worker), when it was a duplicate of a file that no longer has its content, or when it is a table refused
+    before and tables are now read as records."""
     if status in TRANSIENT or (status == "error" and reason.startswith("worker")):
+        return True
+    if records and status == "unsupported" and "--records" in reason:
         return True
     return status == "duplicate" and by_hash.get(sha) in (None, key)
 
 
-def _vanished(known: dict[str, tuple[str, str, str]], seen: set[str]) -> list[str]:
-    """Stored paths this walk did not find and that no longer exist on disk (moved or deleted files)."""
-    return [path for path, (_, status, _) in known.items() if status != "missing" and path not in seen
-            and not os.path.lexists(path)]  # fmt: skip
+def _vanished(known: dict[str, tuple[str, str, str]], seen: set[str], tables: dict[str, str]) -> list[str]:
+    """Stored paths this run did not find and that are gone: files no longer on disk (moved or deleted), and rows
+    of tables (``tables``: row path -> table path) that were read again without them or whose table is gone."""
+
+    def gone(path: str) -> bool:
+        table = tables.get(path)
+        if table is None:
+            return not os.path.lexists(path)
+        return table in seen or not os.path.lexists(table)
+
+    return [path for path, (_, status, _) in known.items() if status != "missing" and path not in seen and gone(path)]
 
 
 def progress_path(store: str | Path) -> Path:
@@ -114,8 +126,9 @@ def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
     }
 
 
-def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
-    """Infer city and country unless the CSV gives them, then let CSV values override inferred ones."""
+def _apply_meta(result: dict[str, Any], given: DocMeta | None, label: str = "meta") -> None:
+    """Infer city and country unless the CSV gives them, then let CSV values override inferred ones
+    (``label``: what ``meta_source`` calls the given values: ``meta``, or ``record`` for a table row's columns)."""
     source = dict(result.get("meta_source") or {})
     if given is None or not given.city:
         text = result.get("text") or ""
@@ -132,9 +145,32 @@ def _apply_meta(result: dict[str, Any], given: DocMeta | None) -> None:
             value = getattr(given, key)
             if value:
                 result[key] = value
-                source[key] = "meta"
+                source[key] = label
         result["extra"] = given.extra
     result["meta_source"] = source
+
+
+def _record_rows(
+    table: str, records: list[dict[str, Any]], given: DocMeta | None, by_hash: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    """The documents a table read as records becomes: one per row, at ``TABLE#ROW``; a row with the content of a
+    stored document is a ``duplicate`` of it, as a copied file is."""
+    for rec in records:
+        path = f"{table}#{rec['row']}"
+        doc = {
+            "path": path,
+            "doc_id": rec["doc_id"],
+            "sha256": rec["sha256"],
+            "format": "record",
+            **{k: rec[k] for k in ("status", "reason", "title", "date", "doc_type", "meta_source", "text", "passages")},
+        }
+        first = by_hash.get(rec["sha256"])
+        if rec["status"] == "ok" and first not in (None, path):
+            doc.update(status="duplicate", text="", passages=[], reason=f"same content as {first}; stored once")
+        elif rec["status"] == "ok":
+            by_hash[rec["sha256"]] = path
+        _apply_meta(doc, record_meta(rec["fields"], rec["extra"], given), label="record")
+        yield doc
 
 
 class _StoreWriter:
@@ -218,9 +254,13 @@ def ingest(
     # the pool first: its workers start and import their libraries while the store opens
     with make_pool(cfg.executor, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
         known = db.known_files()
+        record_tables = db.record_tables()  # rows of tables read as records -> their table
+        rows_of: dict[str, list[str]] = {}
+        for row_path, table_path in record_tables.items():
+            rows_of.setdefault(table_path, []).append(row_path)
         # the first path of each stored content, if that file is still there (a moved corpus has new paths)
         stored_hashes = db.ok_paths_by_hash()
-        by_hash = {sha: path for sha, path in stored_hashes.items() if os.path.exists(path)}
+        by_hash = {sha: path for sha, path in stored_hashes.items() if os.path.exists(record_tables.get(path, path))}
         stored_docs = {sha[:16] for sha in stored_hashes}  # documents whose passages are in the store already
         seen_keys: set[str] = set()
         info: dict[str, dict[str, Any]] = {}  # files in flight only
@@ -239,7 +279,7 @@ def ingest(
                 last_progress = time.monotonic()
             buffer.append(result)
             summary.counts[result["status"]] += 1
-            if progress:
+            if progress and result.get("format") != "record":  # progress counts files; a table's rows are not
                 progress(result["path"], result["status"])
             if len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush > FLUSH_SECONDS:
                 flush()
@@ -296,8 +336,13 @@ def ingest(
                 old_sha, old_status, old_reason = known.get(key, ("", "", ""))
                 if old_sha and old_sha != sha and by_hash.get(old_sha) == key:
                     del by_hash[old_sha]  # its copies are no longer duplicates of this path
-                if not force and old_sha == sha and not _worth_another_try(old_status, old_reason, sha, key, by_hash):
+                if (
+                    not force
+                    and old_sha == sha
+                    and not _worth_another_try(old_status, old_reason, sha, key, by_hash, cfg.records)
+                ):
                     summary.unchanged += 1
+                    seen_keys.update(rows_of.get(key, ()))  # a table's rows stay as they are
                     if given is not None:
                         writer.update_meta(key, _meta_fields(given))
                     if progress:
@@ -322,12 +367,24 @@ def ingest(
             for key, result in pool.run(tasks()):
                 entry = info.pop(key)
                 given = entry.pop("given")
+                records, result.records = result.records, []
+                if records:
+                    for old_row in rows_of.get(key, ()):  # read again: its earlier rows vouch for nothing now
+                        if by_hash.get(known[old_row][0]) == old_row:
+                            del by_hash[known[old_row][0]]
+                    for doc in _record_rows(key, records, given, by_hash):
+                        seen_keys.add(doc["path"])
+                        record(doc)
                 row = result.record(**entry)
-                _apply_meta(row, given)
+                row.pop("records", None)
+                if records:
+                    row.pop("url", None)
+                else:
+                    _apply_meta(row, given)
                 record(row)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
-            gone = _vanished(known, seen_keys)
+            gone = _vanished(known, seen_keys, record_tables)
             if gone:
                 writer.mark_missing(gone)
                 summary.missing = len(gone)

@@ -221,6 +221,20 @@ class MetaTable:
         )
 
 
+def record_meta(fields: Mapping[str, str | None], extra: dict, defaults: DocMeta | None = None) -> DocMeta:
+    """A table row's metadata from its columns (``fields``: city, country, date, doc_type, title as written), with
+    the table's own ``--meta`` values (``defaults``) where the row has none."""
+    base = defaults or DocMeta()
+    return DocMeta(
+        city=clean_value(fields.get("city")) or base.city,
+        country=normalise_country(fields.get("country")) or base.country,
+        date=parse_date(fields.get("date")) or base.date,
+        doc_type=normalise_doc_type(fields.get("doc_type")) or base.doc_type,
+        title=clean_value(fields.get("title")) or base.title,
+        extra={**base.extra, **extra},
+    )
+
+
 def normalise_country(value: str | None) -> str | None:
     """An ISO 3166-1 alpha-2 code from a code or a country name; unknown names are kept as written."""
     value = clean_value(value)

@@ -32,6 +32,8 @@ class FileResult:
     passages: list[PassageRow] = field(default_factory=list)
     seconds: float | None = None
     worker_peak_mb: float | None = None
+    #: a table read with ``records``: one dict per row (see :func:`cdtext.ingestion.worker.read_records`)
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def failure(cls, status: str, reason: str) -> FileResult:

@@ -74,44 +74,97 @@ def _is_memory_failure(exc: BaseException) -> bool:
     return False
 
 
+def _segment(blocks: tuple, doc_id: str, cfg: IngestConfig, notes: list[str]) -> tuple[str, list]:
+    """A document's text and passages within the limits of ``cfg``; a limit reached adds a note."""
+    from cdtext.segment import segment
+
+    total_chars = sum(len(b.text) for b in blocks)
+    if total_chars > cfg.max_chars:
+        kept, seen = [], 0
+        for b in blocks:
+            if seen + len(b.text) > cfg.max_chars:
+                room = cfg.max_chars - seen  # keep the part of this block that fits, cut at a space
+                head = b.text[:room]
+                head = head[: head.rfind(" ")] if " " in head[room // 2 :] else head
+                if head.strip():
+                    kept.append(replace(b, text=head))
+                break
+            kept.append(b)
+            seen += len(b.text)
+        blocks = tuple(kept)
+        notes.append(f"text cut at {cfg.max_chars:,} of {total_chars:,} characters (max_chars)")
+    text, passages = segment(
+        blocks, doc_id, min_words=cfg.min_words, max_words=cfg.max_words, max_passages=cfg.max_passages
+    )
+    if len(passages) >= cfg.max_passages:
+        notes.append(f"passages cut at {cfg.max_passages:,} (max_passages)")
+    return text, passages
+
+
+def read_records(table: Any, cfg: IngestConfig) -> FileResult:
+    """A table read as one document per row: status ``table``, and in ``records`` each row's ``row`` number
+    (from 1), ``sha256`` and ``doc_id`` (of its content), status, text, passages, the metadata inferred from its
+    text and the ``fields`` and ``extra`` its columns give (see :mod:`cdtext.ingestion.readers.records`)."""
+    from cdtext.ingestion.meta import infer_meta, parse_date
+    from cdtext.ingestion.readers.records import metadata, prose, row_digest
+    from cdtext.ingestion.readers.text import text_to_blocks
+
+    records = []
+    for number, row in enumerate(table.rows, 1):
+        sha = row_digest(row)
+        fields, extra = metadata(row)
+        notes: list[str] = []
+        text, passages = _segment(tuple(text_to_blocks(prose(row))), sha[:16], cfg, notes)
+        if not passages:
+            notes.insert(0, "no text in the row's text columns (text, body, content, summary ...)")
+        meta = infer_meta(text, fmt="record", title=fields["title"], date=parse_date(fields["date"]), n_pages=None)
+        records.append(
+            {
+                "row": number,
+                "sha256": sha,
+                "doc_id": sha[:16],
+                "status": "ok" if passages else "empty",
+                "reason": "; ".join(notes),
+                "title": meta.title,
+                "date": meta.date,
+                "doc_type": meta.doc_type,
+                "meta_source": meta.source,
+                "fields": fields,
+                "extra": extra,
+                "text": text,
+                "passages": [(p.passage_id, p.idx, p.page, p.text, p.n_words, p.start, p.end, p.heading)
+                             for p in passages],
+            }
+        )  # fmt: skip
+    return FileResult(
+        status="table" if records else "empty",
+        reason=f"{len(records):,} rows read as documents (PATH#ROW)" if records else "a table without rows",
+        format=table.format,
+        records=records,
+    )
+
+
 def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) -> FileResult:
     """Read, describe and segment one file. Never raises for a bad file."""
     from cdtext.ingestion.meta import infer_meta
     from cdtext.ingestion.readers import read_document
-    from cdtext.segment import segment
 
     cfg = IngestConfig.resolve(config)
     try:
         size = os.path.getsize(path)
         if size > cfg.max_bytes:
             return _failure("too_large", f"{size:,} bytes is over the limit of {cfg.max_bytes:,} (max_bytes)")
+        if cfg.records:
+            from cdtext.ingestion.readers import SNIFF_BYTES
+            from cdtext.ingestion.readers.records import read_table
+
+            with open(path, "rb") as fh:
+                table = read_table(Path(path), fh.read(SNIFF_BYTES))
+            if table is not None:
+                return read_records(table, cfg)
         extracted = read_document(Path(path), max_pages=cfg.max_pages, pdf_backend=cfg.pdf_backend)
         notes = [extracted.reason] if extracted.reason else []
-        blocks = extracted.blocks
-        total_chars = sum(len(b.text) for b in blocks)
-        if total_chars > cfg.max_chars:
-            kept, seen = [], 0
-            for b in blocks:
-                if seen + len(b.text) > cfg.max_chars:
-                    room = cfg.max_chars - seen  # keep the part of this block that fits, cut at a space
-                    head = b.text[:room]
-                    head = head[: head.rfind(" ")] if " " in head[room // 2 :] else head
-                    if head.strip():
-                        kept.append(replace(b, text=head))
-                    break
-                kept.append(b)
-                seen += len(b.text)
-            blocks = tuple(kept)
-            notes.append(f"text cut at {cfg.max_chars:,} of {total_chars:,} characters (max_chars)")
-        text, passages = segment(
-            blocks,
-            doc_id,
-            min_words=cfg.min_words,
-            max_words=cfg.max_words,
-            max_passages=cfg.max_passages,
-        )
-        if len(passages) >= cfg.max_passages:
-            notes.append(f"passages cut at {cfg.max_passages:,} (max_passages)")
+        text, passages = _segment(extracted.blocks, doc_id, cfg, notes)
         status = "ok"
         if not passages:
             status = "empty"

@@ -42,6 +42,9 @@ def _heat(predictions: pd.DataFrame) -> list[list[float]]:
 
 
 def _href(path: str, page: Any) -> str:
+    table, _, row = str(path).rpartition("#")
+    if row.isdigit() and table and not Path(path).exists():
+        path = table  # a row of a table read as records (TABLE#ROW): the link opens the table
     uri = Path(path).absolute().as_uri()
     if page is not None and not (isinstance(page, float) and math.isnan(page)) and str(path).lower().endswith(".pdf"):
         uri += f"#page={int(page)}"
@@ -254,6 +257,8 @@ def render_report(
     partner_units = _partner_units(network, by, [u["label"] for u in units + apart], mentions=partners, joined=joined)
     env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
     template = env.get_template("template.html")
+    if "status" in documents.columns:
+        documents = documents[documents.status != "table"]  # a table read as records: its rows are the documents
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
     return template.render(
         title=title,

@@ -29,8 +29,9 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
     if fmt == "table":
         raise ExtractionError(
             "unsupported",
-            "a delimited table (CSV/TSV), not a document: `cdtext classify FILE` classifies a table with a 'text' "
-            "column, and `--meta FILE` reads a table of document metadata",
+            "a delimited table (CSV/TSV), not a document: --records reads each row as a document, "
+            "`cdtext classify FILE` classifies a table with a 'text' column, and `--meta FILE` reads a table of "
+            "document metadata",
         )
     if fmt == "pdf":
         if pdf_backend == "pdfium":

@@ -6,9 +6,10 @@ A record's prose is in its text-like fields (summary, abstract, description, tex
 key's case does not matter), read in that order as paragraphs; its title and date come from its title-like and
 date-like fields. Other fields (identifiers, sponsors, histories, raw RTF) are not prose and are left out.
 
-JSON lines and arrays hold many records. cdtext keeps one document per file, so such a table is refused with a
-reason that says how to use it (``cdtext classify FILE`` reads a table with a ``text`` column); read as one
-document it would have merged unrelated records under one city and date.
+JSON lines and arrays hold many records. Read as one document, such a table would merge unrelated records under one
+city and date, so it is refused with a reason that says how to use it: ``--records`` reads each record as a
+document of its own (:mod:`cdtext.ingestion.readers.records`), and ``cdtext classify FILE`` classifies a table with
+a ``text`` column.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ TITLE_KEYS = (*FIELD_ALIASES["title"], "headline", "name")
 DATE_KEYS = (*FIELD_ALIASES["date"], "intro_date", "introdate", "passed_date", "passeddate", "created")
 
 _TABLE = (
-    "a table of records, not a document: `cdtext classify FILE` classifies a JSON-lines table with a 'text' "
-    "column; to ingest the records, write each one to a file of its own"
+    "a table of records, not a document: --records reads each record as a document, and `cdtext classify FILE` "
+    "classifies a JSON-lines table with a 'text' column"
 )
 
 

@@ -1,0 +1,189 @@
+"""Tables read as one document per row (--records): CSV, TSV, JSON lines and JSON arrays."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from cdtext import ingest, read_documents, read_passages
+from cdtext.cli import main
+
+ROWS = [
+    {
+        "id": "a1",
+        "city": "Seattle",
+        "date": "2021-03-04",
+        "type": "press release",
+        "title": "Sister city visit",
+        "text": "The Mayor welcomed a delegation from Kobe, our sister city, to City Hall to discuss port cooperation."
+        "\n\nThe visit marks sixty years of the sister city relationship between Seattle and Kobe.",
+    },
+    {
+        "id": "a2",
+        "city": "Seattle",
+        "date": "5/1/2021",
+        "type": "news",
+        "title": "Parks reopen",
+        "text": "All city parks reopen this weekend with new hours for playgrounds and sports fields in every ward.",
+    },
+    {
+        "id": "a3",
+        "city": "Lyon",
+        "country": "France",
+        "date": "2022",
+        "type": "web page",
+        "title": "Climate",
+        "text": "Lyon joined the Global Covenant of Mayors for Climate and Energy and reports its emissions each year.",
+    },
+    {"id": "a4", "city": "Lyon", "title": "No text", "text": ""},
+]
+COLUMNS = ["id", "city", "country", "date", "type", "title", "text"]
+CONFIG = {"jobs": 1, "records": True}
+
+
+def write_csv(path: Path, rows: list[dict], delimiter: str = ",") -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def documents(store: Path) -> pd.DataFrame:
+    return read_documents(store).set_index("path")
+
+
+def test_each_row_is_a_document_with_the_metadata_of_its_columns(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "press.csv", ROWS)
+    store = tmp_path / "s.duckdb"
+    summary = ingest([table], store, config=CONFIG)
+    assert dict(summary.counts) == {"ok": 3, "empty": 1, "table": 1}
+    docs = documents(store)
+    assert docs.loc[str(table), "status"] == "table" and "4 rows read as documents" in docs.loc[str(table), "reason"]
+    first = docs.loc[f"{table}#1"]
+    assert (first.format, first.city, first.country, first.date, first.doc_type, first.title) == (
+        "record", "Seattle", "US", "2021-03-04", "press_release", "Sister city visit"
+    )  # fmt: skip
+    assert json.loads(first.extra) == {"id": "a1"}
+    assert json.loads(first.meta_source)["city"] == "record"
+    assert docs.loc[f"{table}#2", "date"] == "2021-05-01"
+    assert (docs.loc[f"{table}#3", "country"], docs.loc[f"{table}#3", "year"]) == ("FR", 2022)
+    assert docs.loc[f"{table}#4", "status"] == "empty"
+    passages = read_passages(store)
+    assert set(passages.path) == {f"{table}#{n}" for n in (1, 2, 3)}
+    text = " ".join(passages.text)
+    assert "Kobe" in text and "Sister city visit" not in text and "a1" not in text.split()  # only the prose
+
+
+def test_json_lines_arrays_and_tsv(tmp_path: Path) -> None:
+    lines = tmp_path / "items.jsonl"
+    lines.write_text("\n".join(json.dumps({"Body": r["text"], "City": r["city"]}) for r in ROWS[:3]) + "\n")
+    array = tmp_path / "items.json"
+    array.write_text(json.dumps([{"content": r["text"] + " Array.", "municipality": r["city"]} for r in ROWS[:2]]))
+    tsv = write_csv(tmp_path / "items.tsv", ROWS[:2], delimiter="\t")
+    store = tmp_path / "s.duckdb"
+    ingest([lines, array, tsv], store, config=CONFIG)
+    docs = documents(store)
+    assert docs.loc[str(lines), "format"] == "jsonl" and docs.loc[str(array), "format"] == "json"
+    assert docs.loc[str(tsv), "format"] == "tsv"
+    assert list(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "city"]) == ["Seattle", "Seattle", "Lyon"]
+    assert docs.loc[f"{array}#2", "city"] == "Seattle" and docs.loc[f"{array}#2", "status"] == "ok"
+    assert set(docs.loc[[f"{tsv}#1", f"{tsv}#2"], "status"]) == {"ok"}
+    assert docs.loc[f"{tsv}#1", "title"] == "Sister city visit"
+
+
+def test_a_single_json_record_stays_one_document(tmp_path: Path) -> None:
+    record = tmp_path / "bill.json"
+    record.write_text(json.dumps({"title": "A bill", "summary": ROWS[0]["text"]}))
+    store = tmp_path / "s.duckdb"
+    ingest([record], store, config=CONFIG)
+    docs = documents(store)
+    assert list(docs.index) == [str(record)] and docs.loc[str(record), "format"] == "json"
+
+
+def test_without_records_a_table_is_refused_and_read_once_asked(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "press.csv", ROWS)
+    store = tmp_path / "s.duckdb"
+    ingest([table], store, config={"jobs": 1})
+    docs = documents(store)
+    assert docs.loc[str(table), "status"] == "unsupported" and "--records" in docs.loc[str(table), "reason"]
+    summary = ingest([table], store, config=CONFIG)
+    assert summary.unchanged == 0 and summary.counts["ok"] == 3
+
+
+def test_a_changed_table_replaces_its_rows_and_others_leave_them_alone(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "press.csv", ROWS)
+    store = tmp_path / "s.duckdb"
+    ingest([table], store, config=CONFIG)
+    again = ingest([table], store, config=CONFIG)
+    assert again.unchanged == 1 and not again.counts and again.missing == 0
+
+    # another input into the same store: the table's rows stay
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("The council approved the budget for the library and the new swimming pool.")
+    assert ingest([other], store, config=CONFIG).missing == 0
+    assert (documents(store).status == "missing").sum() == 0
+
+    # a row changed and the last two removed
+    changed = [dict(ROWS[0]), {**ROWS[1], "text": "The city hosted the Rugby World Cup final and fans from abroad."}]
+    write_csv(table, changed)
+    summary = ingest([table], store, config=CONFIG)
+    assert summary.counts["ok"] == 2 and summary.missing == 2
+    docs = documents(store)
+    assert list(docs.loc[[f"{table}#3", f"{table}#4"], "status"]) == ["missing", "missing"]
+    assert "no longer in its table" in docs.loc[f"{table}#3", "reason"]
+    text = " ".join(read_passages(store).text)
+    assert "Rugby World Cup" in text and "playgrounds" not in text and "Global Covenant" not in text
+    assert "Kobe" in text  # an unchanged row keeps its passages
+
+    # the table itself gone: its rows are marked missing
+    table.unlink()
+    ingest([tmp_path], store, config=CONFIG)
+    docs = documents(store)
+    assert set(docs.loc[[f"{table}#1", f"{table}#2"], "status"]) == {"missing"}
+
+
+def test_repeated_rows_and_copied_tables_are_stored_once(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[1], ROWS[0]])
+    copy = tmp_path / "b.csv"
+    copy.write_bytes(table.read_bytes())
+    store = tmp_path / "s.duckdb"
+    summary = ingest([table, copy], store, config=CONFIG)
+    docs = documents(store)
+    assert docs.loc[f"{table}#3", "status"] == "duplicate" and f"{table}#1" in docs.loc[f"{table}#3", "reason"]
+    assert docs.loc[str(copy), "status"] == "duplicate"
+    assert summary.counts["ok"] == 2
+    assert read_passages(store).passage_id.is_unique
+
+
+def test_broken_tables_are_an_error_with_the_reason(tmp_path: Path) -> None:
+    lines = tmp_path / "bad.jsonl"
+    lines.write_text('{"text": "The mayor met the consul of Japan at City Hall."}\n{"text": "cut off\n')
+    quote = tmp_path / "bad.csv"
+    quote.write_text('id,city,text\n1,Seattle,"An unclosed quote runs to the end of the file\n2,Lyon,more\n')
+    store = tmp_path / "s.duckdb"
+    summary = ingest([lines, quote], store, config=CONFIG)
+    docs = documents(store)
+    assert docs.loc[str(lines), "status"] == "error" and "line 2" in docs.loc[str(lines), "reason"]
+    assert docs.loc[str(quote), "status"] == "error" and "not a readable table" in docs.loc[str(quote), "reason"]
+    assert summary.total == 2
+
+
+def test_run_with_records_profiles_the_rows_cities(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "press.csv", ROWS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(table), "--records", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    profiles = pd.read_csv(out / "profiles.csv")
+    assert set(profiles.city) == {"Seattle", "Lyon"}
+    assert dict(zip(profiles.city, profiles.n_documents)) == {"Seattle": 2, "Lyon": 1}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "4 documents (3 read)" in html  # the rows, not the table
+    assert "press.csv%23" not in html and table.as_uri() in html  # evidence links open the table
+    strict = CliRunner().invoke(main, ["ingest", str(table), "--records", "--store", str(out / "x.duckdb"), "--strict"])
+    assert strict.exit_code == 3  # the row without text is not ok
