@@ -187,3 +187,27 @@ def test_run_with_records_profiles_the_rows_cities(tmp_path: Path) -> None:
     assert "press.csv%23" not in html and table.as_uri() in html  # evidence links open the table
     strict = CliRunner().invoke(main, ["ingest", str(table), "--records", "--store", str(out / "x.duckdb"), "--strict"])
     assert strict.exit_code == 3  # the row without text is not ok
+
+
+def test_the_file_a_row_names_and_the_tables_meta_row_give_its_city(tmp_path: Path) -> None:
+    lines = tmp_path / "passages.jsonl"
+    text = "The council approved the new cycle lanes and the tram extension after a long debate on costs."
+    lines.write_text(
+        json.dumps({"repo_path": "documents/Grenoble.md", "text": text})
+        + "\n"
+        + json.dumps({"text": text + " Second."})
+        + "\n"
+    )
+    meta = tmp_path / "meta.csv"
+    meta.write_text("file,city,doc_type\npassages.jsonl,Lyon,report\n", encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    ingest([lines], store, config=CONFIG)
+    docs = documents(store)
+    assert docs.loc[f"{lines}#1", "city"] == "Grenoble" and docs.loc[f"{lines}#1", "country"] == "FR"
+    assert json.loads(docs.loc[f"{lines}#1", "meta_source"])["city"] == "inferred"
+    lines.write_text(lines.read_text() + json.dumps({"text": text + " Third."}) + "\n")
+    ingest([lines], store, meta=meta, config=CONFIG)
+    docs = documents(store)
+    # the table's --meta row fills in what its rows leave empty
+    assert list(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "city"]) == ["Lyon"] * 3
+    assert set(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "doc_type"]) == {"report"}

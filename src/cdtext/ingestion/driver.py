@@ -126,13 +126,15 @@ def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
     }
 
 
-def _apply_meta(result: dict[str, Any], given: DocMeta | None, label: str = "meta") -> None:
+def _apply_meta(result: dict[str, Any], given: DocMeta | None, label: str = "meta", clue: str | None = None) -> None:
     """Infer city and country unless the CSV gives them, then let CSV values override inferred ones
-    (``label``: what ``meta_source`` calls the given values: ``meta``, or ``record`` for a table row's columns)."""
+    (``label``: what ``meta_source`` calls the given values: ``meta``, or ``record`` for a table row's columns;
+    ``clue``: the path whose file and folder names hint at the city, when not the document's own)."""
     source = dict(result.get("meta_source") or {})
     if given is None or not given.city:
         text = result.get("text") or ""
-        found, place_source = place_fields(text, path=result["path"], title=result.get("title"), url=result.get("url"))
+        where = clue or result["path"]
+        found, place_source = place_fields(text, path=where, title=result.get("title"), url=result.get("url"))
         result.update(found)
         source.update(place_source)
     elif not given.country:
@@ -169,7 +171,10 @@ def _record_rows(
             doc.update(status="duplicate", text="", passages=[], reason=f"same content as {first}; stored once")
         elif rec["status"] == "ok":
             by_hash[rec["sha256"]] = path
-        _apply_meta(doc, record_meta(rec["fields"], rec["extra"], given), label="record")
+        doc["url"] = rec["fields"].get("url")
+        # the file a row names, else the table's own name and folders, hint at its city
+        clue = rec["fields"].get("source") or table
+        _apply_meta(doc, record_meta(rec["fields"], rec["extra"], given), label="record", clue=clue)
         yield doc
 
 

@@ -24,6 +24,10 @@ from cdtext.ingestion.readers.sniff import sniff_format
 
 #: longest value kept in ``extra`` (longer ones are prose or blobs, not a grouping variable)
 EXTRA_MAX_CHARS = 200
+#: columns naming the file or page a row came from: its file name and folders, or its address, are clues to
+#: the city, as a document's own path and address are
+SOURCE_COLUMNS = ("path", "file", "filename", "file_name", "source_path", "repo_path", "source_file", "document")
+URL_COLUMNS = ("url", "link", "uri", "source_url")
 _SUFFIX_DELIMITERS = {".tsv": "\t", ".tab": "\t", ".csv": ","}
 
 
@@ -109,8 +113,9 @@ def prose(row: dict[str, str]) -> str:
 
 
 def metadata(row: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
-    """``(fields, extra)``: the row's city, country, date, doc_type and title as written (None when absent), and
-    its other short columns."""
+    """``(fields, extra)``: the row's city, country, date, doc_type and title as written (None when absent), the
+    file path (``source``) and address (``url``) it names, and its other short columns (the path and address
+    among them)."""
     from cdtext.ingestion.meta import FIELD_ALIASES
 
     aliases = {**FIELD_ALIASES, "title": TITLE_KEYS, "date": DATE_KEYS}
@@ -122,6 +127,8 @@ def metadata(row: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]
         used.update(names)
     if not fields["date"] and "year" in row:
         fields["date"] = row["year"]
+    fields["source"] = next((row[c] for c in SOURCE_COLUMNS if c in row and len(row[c]) <= 1000), None)
+    fields["url"] = next((row[c] for c in URL_COLUMNS if c in row and len(row[c]) <= 2000), None)
     extra = {k: v for k, v in row.items() if k not in used and k != "year" and len(v) <= EXTRA_MAX_CHARS}
     return fields, extra
 
