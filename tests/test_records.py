@@ -211,3 +211,39 @@ def test_the_file_a_row_names_and_the_tables_meta_row_give_its_city(tmp_path: Pa
     # the table's --meta row fills in what its rows leave empty
     assert list(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "city"]) == ["Lyon"] * 3
     assert set(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "doc_type"]) == {"report"}
+
+
+def test_a_table_without_a_text_column_is_refused_with_its_columns(tmp_path: Path) -> None:
+    table = tmp_path / "manifest.tsv"
+    table.write_text("file\tsize\tnote\na.pdf\t10\tbroken xref\nb.pdf\t20\tencrypted\nc.pdf\t5\tempty\n")
+    store = tmp_path / "s.duckdb"
+    summary = ingest([table], store, config=CONFIG)
+    docs = documents(store)
+    assert list(docs.index) == [str(table)] and dict(summary.counts) == {"unsupported": 1}
+    reason = docs.loc[str(table), "reason"]
+    assert "without a text column" in reason and "file, note, size" in reason
+
+
+def test_odd_tables_each_end_with_a_status(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (folder / "numbers.json").write_text("[1, 2, 3]")
+    (folder / "none.json").write_text("[]")
+    (folder / "header.csv").write_text("id,city,text\n")
+    (folder / "semicolons.csv").write_text(
+        "id;text;city\n1;The mayor met the consul of Japan.;Seattle\n2;Parks reopen.;Seattle\n3;x;Seattle\n"
+    )
+    (folder / "crlf.csv").write_bytes(
+        b'id,text,city\r\n1,"The mayor visited Kobe, our sister city.",Seattle\r\n2,"Two\r\nlines.",Seattle\r\n'
+    )
+    store = tmp_path / "s.duckdb"
+    summary = ingest([folder], store, config=CONFIG)
+    docs = documents(store)
+    status = {Path(p).name: s for p, s in docs.status.items()}
+    assert status["deep.json"] == "error" and "nested too deeply" in docs.loc[str(folder / "deep.json"), "reason"]
+    assert status["numbers.json"] == "unsupported"
+    assert status["none.json"] == status["header.csv"] == "empty"
+    assert status["semicolons.csv"] == "table" and status["semicolons.csv#3"] == "ok"
+    assert status["crlf.csv"] == "table" and docs.loc[f"{folder / 'crlf.csv'}#2", "city"] == "Seattle"
+    assert summary.total == 6

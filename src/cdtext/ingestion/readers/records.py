@@ -58,7 +58,8 @@ def _lowered(row: dict) -> dict[str, str]:
 
 def _delimited(text: str, suffix: str) -> Table:
     header = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = _SUFFIX_DELIMITERS.get(suffix) or max(("\t", ";", ","), key=header.count)
+    # the header's most frequent separator; a tie goes to the one the file name suggests, then to the comma
+    delimiter = max((",", "\t", ";"), key=lambda d: (header.count(d), d == _SUFFIX_DELIMITERS.get(suffix)))
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a row's text may be a whole report
     try:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
