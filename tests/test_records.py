@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from cdtext import ingest, read_documents, read_passages
@@ -247,3 +248,33 @@ def test_odd_tables_each_end_with_a_status(tmp_path: Path) -> None:
     assert status["semicolons.csv"] == "table" and status["semicolons.csv#3"] == "ok"
     assert status["crlf.csv"] == "table" and docs.loc[f"{folder / 'crlf.csv'}#2", "city"] == "Seattle"
     assert summary.total == 6
+
+
+@pytest.mark.realworld
+def test_real_tables_rows_get_their_cities_dates_and_types(realworld: Path, tmp_path: Path) -> None:
+    """The EU climate city contracts' passages (a JSON-lines table naming each passage's contract file) and NYC
+    Council resolutions (one per line, with an introduction date): every row is a document."""
+    contracts = realworld / "climate_city_contracts" / "PASSAGES_keyword_filtered.jsonl"
+    resolutions = realworld / "nyc_council_resolutions" / "nyc_resolutions_random_negatives.jsonl"
+    store = tmp_path / "s.duckdb"
+    ingest([contracts, resolutions], store, config={"jobs": 2, "records": True})
+    docs = read_documents(store)
+    rows = docs[docs.format == "record"]
+    n_lines = {p: sum(1 for line in p.open(encoding="utf-8") if line.strip()) for p in (contracts, resolutions)}
+    for table, n in n_lines.items():
+        assert (rows.path.str.rsplit("#", n=1).str[0] == str(table)).sum() == n
+    assert (rows.status == "ok").mean() > 0.99
+
+    from cdtext.places import fold, gazetteer
+
+    of_contracts = rows[rows.path.str.startswith(str(contracts))]
+    named = of_contracts.extra.map(lambda e: Path(json.loads(e)["repo_path"]).stem.replace("_", " "))
+    same = [
+        fold(city) == fold(name) or any(fold(p.name) == fold(city) for p in gazetteer().cities(name))
+        for city, name in zip(of_contracts.city.fillna(""), named)
+    ]
+    assert sum(same) / len(same) > 0.95  # "documents/Aachen.md" -> Aachen; Seville -> Sevilla
+
+    of_resolutions = rows[rows.path.str.startswith(str(resolutions))]
+    assert (of_resolutions.doc_type == "resolution").all() and of_resolutions.date.notna().all()
+    assert of_resolutions.title.str.startswith("Resolution").mean() > 0.9
