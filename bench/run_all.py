@@ -6,7 +6,8 @@ Sections: PDF ingestion (both backends vs a plain pdfplumber loop and
 pdftotext, plus column-order agreement), HTML extraction (vs plain
 trafilatura), classification speed (vs spaCy's lemmatizer and a word+char
 TF-IDF model), end-to-end documents/s with 1 and 2 jobs and Dask vs the local
-engine, and parent/worker peak memory at 1,000 and 10,000 documents.
+engine, a table read with ``--records`` against the same documents as files, and parent/worker peak memory at
+1,000 and 10,000 documents.
 ``--quick`` uses smaller corpora (for a smoke test, not for the record).
 """
 
@@ -211,6 +212,10 @@ def main() -> None:
     sections.append(
         ("End to end: jobs and engines", end_to_end_section(120 if args.quick else 1000, 1 if args.quick else 5))
     )
+    sections.append(
+        ("Tables of records", run_script("records.py", "--n", "300" if args.quick else "2000", "--rounds",
+                                         "1" if args.quick else "3"))
+    )  # fmt: skip
     sections.append(("Memory", memory_section([100, 300] if args.quick else [1000, 10000])))
     text = [
         "# Benchmark results",
