@@ -232,3 +232,24 @@ def test_profile_through_the_cli(tmp_path: Path) -> None:
     got = run("profile", "--store", str(store), "--by", "city,year", "--replicates", "0", "--out", str(out))
     assert got.exit_code == 0, got.output
     assert {"city", "year", "verdict", "theta"} <= set(pd.read_csv(out).columns)
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`cdtext status | head -1`: once the reader stops, cdtext stops without an error message (exit 141, the
+    shell's code for SIGPIPE), as command-line tools do."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(400):  # 400 empty files with long names: more lines of problems than a pipe holds (64 KiB)
+        (folder / f"{'empty-' * 30}{i:03d}.txt").write_text("")
+    store = str(tmp_path / "s.duckdb")
+    assert run("ingest", str(folder), "--store", store, "-q").exit_code == 0
+    cmd = [sys.executable, "-m", "cdtext", "status", "--store", store]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    error = proc.stderr.read().decode()
+    assert proc.wait() == 141 and error == ""

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 an error stopped the command (the ``Error:`` line
 says why); 2 bad usage; 3 ``--strict`` was given and some inputs did not end
-``ok`` (they are still recorded in the store).
+``ok`` (they are still recorded in the store); 130 / 143 Ctrl-C / SIGTERM; 141,
+without a message, when the command reading the output stopped first.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -69,6 +71,10 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
             if "interrupted" not in str(exc).lower():
                 raise
             _interrupted(KeyboardInterrupt())
+        except BrokenPipeError as exc:
+            if not _output_closed():
+                raise click.ClickException(printable(f"{exc.strerror or exc}")) from exc
+            _quiet_exit_on_closed_output()
         except OSError as exc:  # an output folder that is read-only, a path under a file, a full disk ...
             where = f": {exc.filename}" if exc.filename else ""
             raise click.ClickException(printable(f"{exc.strerror or exc}{where}")) from exc
@@ -78,6 +84,29 @@ def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(printable(_store_problem(exc))) from exc
 
     return wrapper
+
+
+def _output_closed() -> bool:
+    """Whether the reader of standard output has gone away (``cdtext export ... | head``)."""
+    try:
+        import select
+
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows) or no real file behind stdout
+        return False
+
+
+def _quiet_exit_on_closed_output() -> None:
+    """Stop without a message, as command-line tools do when the command reading their output has stopped: the
+    output is no longer wanted. Standard output is pointed at the null device first, so that Python's own flush
+    at exit does not fail again; the exit code is the shell's for a process ended by SIGPIPE."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    sys.exit(141)
 
 
 def _store_problem(exc: Exception) -> str:
