@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from pathlib import Path
 
@@ -210,20 +210,14 @@ class MetaTable:
                 used.add(col)
         extra = {k: v for k, v in row.items() if k not in used and v is not None}
         source = {k: "meta" for k, v in picked.items() if v}
-        return DocMeta(
-            city=picked["city"],
-            country=normalise_country(picked["country"]),
-            date=parse_date(picked["date"]) or (parse_date(row.get("year")) if "year" in row else None),
-            doc_type=normalise_doc_type(picked["doc_type"]),
-            title=picked["title"],
-            extra=extra,
-            source=source | ({"date": "meta"} if not picked["date"] and row.get("year") else {}),
-        )
+        if not parse_date(picked["date"]) and row.get("year"):
+            picked["date"], source["date"] = row["year"], "meta"
+        return replace(record_meta(picked, extra), source=source)
 
 
 def record_meta(fields: Mapping[str, str | None], extra: dict, defaults: DocMeta | None = None) -> DocMeta:
-    """A table row's metadata from its columns (``fields``: city, country, date, doc_type, title as written), with
-    the table's own ``--meta`` values (``defaults``) where the row has none."""
+    """Metadata from the values of a ``--meta`` row or a table's row (``fields``: city, country, date, doc_type,
+    title as written), normalised, with ``defaults`` (a table's own ``--meta`` values) where they have none."""
     base = defaults or DocMeta()
     return DocMeta(
         city=clean_value(fields.get("city")) or base.city,
