@@ -1,7 +1,8 @@
 """Two other ways to build the default from the same two models, measured as the shipped one is.
 
     python corpus/tools/default_variants.py --passages FT/passages.jsonl --folds FT/onnx \
-        --base-oof FT/base.npy --transformer-oof FT/transformer.npy [--stride 96]
+        --base-oof FT/base.npy --transformer-oof FT/transformer.npy [--stride 96] \
+        [--second-folds SEED1/onnx --second-oof SEED1/transformer.npy]
 
 Same inputs, caches and protocol as ``build_default.py --dry-run`` (five folds grouped by document; for each
 fold, everything fitted and every threshold chosen on the other folds). Printed beside the shipped recipe
@@ -16,6 +17,11 @@ fold, everything fitted and every threshold chosen on the other folds). Printed 
   is read in windows of 128 tokens (``--stride`` tokens apart, the last one ending at the passage's end) by
   its fold's network, and the windows' scores are combined (maximum, mean, or log-mean-exp) before the
   shipped recipe. Nothing is fine-tuned again.
+* with ``--second-folds``, fold networks fine-tuned by the same recipe with another seed (``finetune_encoder.py
+  cv --fold K --seed 1 --save``, then ``onnx``): the shipped recipe with them instead (how much the seed alone
+  moves the figures), and with the two networks' raw scores averaged (a two-network ensemble, which would take
+  twice the transformer's time). Each row also gets its macro-F1 difference from the shipped one, with a 95 %
+  interval from resampling documents (paired: both on the same resample).
 """
 
 from __future__ import annotations
@@ -75,6 +81,31 @@ def stacked(H: np.ndarray, base: np.ndarray, scores: np.ndarray, folds: np.ndarr
     return proba, decided
 
 
+def paired_difference(
+    H: np.ndarray, groups: np.ndarray, ours: np.ndarray, shipped: np.ndarray, n_boot: int = 1000
+) -> tuple[float, float, float]:
+    """Macro-F1 (five functions) of ``ours`` minus that of ``shipped`` (decision matrices), with a 95 % interval
+    from resampling documents with replacement, both scored on the same resample."""
+    y = H[:, :5].astype(bool)
+    a, b = ours[:, :5].astype(bool), shipped[:, :5].astype(bool)
+    _, doc = np.unique(groups, return_inverse=True)
+
+    def counts(weights: np.ndarray, d: np.ndarray) -> np.ndarray:  # per label: 2 TP / (2 TP + FP + FN)
+        tp = (weights[:, None] * (y & d)).sum(0)
+        wrong = (weights[:, None] * (y ^ d)).sum(0)
+        return np.divide(2 * tp, 2 * tp + wrong, out=np.zeros(5), where=(2 * tp + wrong) > 0).mean()
+
+    ones = np.ones(len(y))
+    point = counts(ones, a) - counts(ones, b)
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(n_boot):
+        weights = np.bincount(rng.integers(0, doc.max() + 1, doc.max() + 1), minlength=doc.max() + 1)[doc]
+        diffs.append(counts(weights, a) - counts(weights, b))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(point), float(lo), float(hi)
+
+
 def window_scores(texts: list[str], folds: np.ndarray, fold_dir: Path, stride: int) -> dict[int, np.ndarray]:
     """Row -> ``(windows, 7)`` raw scores of every passage longer than 128 tokens, by its fold's network."""
     import onnxruntime
@@ -110,6 +141,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_inputs(ap)
     ap.add_argument("--stride", type=int, default=96, help="tokens between windows' starts")
+    ap.add_argument("--second-folds", type=Path, help="fold0..fold4 of the same recipe fine-tuned with another seed")
+    ap.add_argument("--second-oof", type=Path, help="keep the second networks' out-of-fold scores here (.npy)")
     args = ap.parse_args()
 
     _, real, folds, _, H = load_inputs(args)
@@ -132,13 +165,25 @@ def main() -> None:
         for row, w in windows.items():
             s[row] = np.log(np.exp(w).mean(axis=0)) if combine is None else combine(w, axis=0)
         rows[f"windows, {name}"] = shipped_with(s)
+    if args.second_folds:
+        second = transformer_oof(real, folds, args.second_folds, args.second_oof)
+        rows["another seed's networks"] = shipped_with(second)
+        rows["both seeds, scores averaged"] = shipped_with((scores + second) / 2)
     print(f"{len(real)} real passages, {long.sum()} longer than 128 tokens")
-    print("| recipe | macro-F1 | any-function | anchoring | " + " | ".join(HEADS[:5]) + " | macro-F1, long ones |")
-    print("|---|" + "---:|" * 9)
+    print(
+        "| recipe | macro-F1 | minus shipped [95 % interval] | any-function | anchoring | "
+        + " | ".join(HEADS[:5])
+        + " | macro-F1, long ones |"
+    )
+    print("|---|" + "---:|" * 10)
+    shipped = rows["shipped (average)"][1]
+    groups = real.group.to_numpy()
     for name, (proba, decided) in rows.items():
         m, on_long = figures(H, proba, decided), figures(H[long], proba[long], decided[long])
+        diff, lo, hi = paired_difference(H, groups, decided, shipped)
         print(
-            f"| {name} | {m['macro_f1']:.3f} | {m['any_function_f1']:.3f} | {m['anchoring_f1']:.3f} | "
+            f"| {name} | {m['macro_f1']:.3f} | {diff:+.3f} [{lo:+.3f}, {hi:+.3f}] | {m['any_function_f1']:.3f} | "
+            f"{m['anchoring_f1']:.3f} | "
             + " | ".join(f"{m['labels'][f]['f1']:.3f}" for f in HEADS[:5])
             + f" | {on_long['macro_f1']:.3f} |"
         )
