@@ -278,3 +278,29 @@ def test_real_tables_rows_get_their_cities_dates_and_types(realworld: Path, tmp_
     of_resolutions = rows[rows.path.str.startswith(str(resolutions))]
     assert (of_resolutions.doc_type == "resolution").all() and of_resolutions.date.notna().all()
     assert of_resolutions.title.str.startswith("Resolution").mean() > 0.9
+
+
+def test_parquet_tables(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Text": [ROWS[0]["text"], ROWS[2]["text"], None],
+            "city": ["Seattle", None, "Lyon"],
+            "published": pd.to_datetime(["2021-03-04", "2022-01-10", None]),
+            "score": [1.5, float("nan"), 2.0],
+        }
+    )
+    table = tmp_path / "items.parquet"
+    frame.to_parquet(table)
+    store = tmp_path / "s.duckdb"
+    ingest([table], store, config={"jobs": 1})
+    assert "--records" in documents(store).loc[str(table), "reason"]
+    summary = ingest([table], store, config=CONFIG)
+    docs = documents(store)
+    assert docs.loc[str(table), "format"] == "parquet" and dict(summary.counts) == {"ok": 2, "empty": 1, "table": 1}
+    assert (docs.loc[f"{table}#1", "city"], docs.loc[f"{table}#1", "date"]) == ("Seattle", "2021-03-04")
+    assert docs.loc[f"{table}#2", "date"] == "2022-01-10"
+    assert json.loads(docs.loc[f"{table}#2", "extra"]) == {}  # a NaN is a missing value, not "nan"
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(table.read_bytes()[:200])
+    ingest([broken], store, config=CONFIG)
+    assert documents(store).loc[str(broken), "status"] == "error"

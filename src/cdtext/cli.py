@@ -242,9 +242,9 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--records",
             is_flag=True,
-            help="Read tables (CSV, TSV, JSON lines, JSON arrays) as one document per row, taking its text from "
-            "columns such as text, body or content and its city, country, date, doc_type and title from columns "
-            "of those names (otherwise tables are refused, with the reason).",
+            help="Read tables (CSV, TSV, JSON lines, JSON arrays, Parquet) as one document per row, taking its "
+            "text from columns such as text, body or content and its city, country, date, doc_type and title from "
+            "columns of those names (otherwise tables are refused, with the reason).",
         ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]

@@ -48,7 +48,7 @@ class IngestConfig:
     scheduler: str | None = None
     #: read files that symbolic links point to outside the input folders (off: they are recorded as skipped)
     follow_symlinks: bool = False
-    #: read tables (CSV, TSV, JSON lines, JSON arrays) as one document per row (off: they are refused)
+    #: read tables (CSV, TSV, JSON lines, JSON arrays, Parquet) as one document per row (off: they are refused)
     records: bool = False
 
     def __post_init__(self) -> None:

@@ -26,6 +26,12 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
         raise ExtractionError(
             "unsupported", "not a PDF, HTML or text file (binary content); convert it to one of those"
         )
+    if fmt == "parquet":
+        raise ExtractionError(
+            "unsupported",
+            "a Parquet table, not a document: --records reads each row as a document, and `cdtext classify FILE` "
+            "classifies a table with a 'text' column",
+        )
     if fmt == "table":
         raise ExtractionError(
             "unsupported",

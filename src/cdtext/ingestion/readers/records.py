@@ -1,5 +1,5 @@
-"""Tables of records read as one document per row (``--records``): CSV, TSV and other delimited text, JSON lines
-and JSON arrays of objects.
+"""Tables of records read as one document per row (``--records``): CSV, TSV and other delimited text, JSON lines,
+JSON arrays of objects and Parquet.
 
 A row's prose is in its text-like columns, the ones a JSON record's prose comes from (summary, abstract,
 description, text, body, content, full_text; the case of a column name does not matter), joined in that order
@@ -33,15 +33,17 @@ _SUFFIX_DELIMITERS = {".tsv": "\t", ".tab": "\t", ".csv": ","}
 
 @dataclass(frozen=True)
 class Table:
-    """The rows of a table file: ``format`` (csv, tsv, jsonl, json) and one dict per row, keys lower-cased."""
+    """The rows of a table file: ``format`` (csv, tsv, jsonl, json, parquet) and one dict per row, keys lower-cased."""
 
     format: str
     rows: list[dict[str, str]]
 
 
 def _cell(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None  # nested structures are not prose or metadata
+    if value is None or isinstance(value, (dict, list, bytes)):
+        return None  # nested structures and binary values are not prose or metadata
+    if isinstance(value, float) and value != value:
+        return None  # NaN: a missing value in a Parquet or pandas-written table
     text = str(value).strip()
     return text or None
 
@@ -96,10 +98,23 @@ def _json_rows(text: str) -> Table | None:
     return None  # one record: a document
 
 
+def _parquet(path: Path) -> Table:
+    import pyarrow
+    import pyarrow.parquet
+
+    try:
+        rows = pyarrow.parquet.read_table(path).to_pylist()
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise ExtractionError("error", f"not a readable Parquet file ({str(exc)[:200]})") from None
+    return Table("parquet", [_lowered(row) for row in rows])
+
+
 def read_table(path: Path, head: bytes) -> Table | None:
     """The rows of ``path`` when it is a table of records (``head``: its first bytes), else None."""
     fmt = sniff_format(head)
     suffix = path.suffix.lower()
+    if fmt == "parquet":
+        return _parquet(path)
     if fmt not in ("table", "json") and not (fmt == "text" and suffix in _SUFFIX_DELIMITERS):
         return None
     text, _encoding = decode_bytes(path.read_bytes())

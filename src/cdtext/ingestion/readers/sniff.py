@@ -88,7 +88,7 @@ def _is_table(sample: str) -> bool:
 
 def sniff_format(head: bytes) -> str:
     """Return ``pdf``, ``html``, ``xml`` (not XHTML), ``text``, ``json`` (a record, or a table of them), ``table``
-    (CSV/TSV), ``empty`` or ``unsupported`` (binary) for the first bytes.
+    (CSV/TSV), ``parquet``, ``empty`` or ``unsupported`` (binary) for the first bytes.
 
     ``head`` should be the first 64 KiB or so of the file. A PDF header may
     sit after some junk bytes (PDF readers accept up to 1 KiB of it).
@@ -98,6 +98,8 @@ def sniff_format(head: bytes) -> str:
     if _PDF_MAGIC in head[:1024]:
         return "pdf"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"PAR1"):
+        return "parquet"  # a table, binary
     if stripped.startswith(_BINARY_MAGIC):
         return "unsupported"
     sample = _as_text_sample(head)
