@@ -106,18 +106,9 @@ def read_records(table: Any, cfg: IngestConfig) -> FileResult:
     (from 1), ``sha256`` and ``doc_id`` (of its content), status, text, passages, the metadata inferred from its
     text and the ``fields`` and ``extra`` its columns give (see :mod:`cdtext.ingestion.readers.records`)."""
     from cdtext.ingestion.meta import infer_meta, parse_date
-    from cdtext.ingestion.readers.jsondoc import TEXT_KEYS
     from cdtext.ingestion.readers.records import metadata, prose, row_digest
     from cdtext.ingestion.readers.text import text_to_blocks
 
-    if table.rows and not any(key in row for row in table.rows for key in TEXT_KEYS):
-        columns = sorted({key for row in table.rows[:100] for key in row})
-        listed = ", ".join(columns[:12]) + (" ..." if len(columns) > 12 else "")
-        return _failure(
-            "unsupported",
-            f"a table of {len(table.rows):,} rows without a text column (one of {', '.join(TEXT_KEYS)}); "
-            f"its columns: {listed}",
-        )
     records = []
     for number, row in enumerate(table.rows, 1):
         sha = row_digest(row)

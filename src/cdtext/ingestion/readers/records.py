@@ -110,17 +110,26 @@ def _parquet(path: Path) -> Table:
 
 
 def read_table(path: Path, head: bytes) -> Table | None:
-    """The rows of ``path`` when it is a table of records (``head``: its first bytes), else None."""
+    """The rows of ``path`` when it is a table of records (``head``: its first bytes), else None. A table none of
+    whose rows has a text column is refused (``unsupported``, naming its columns)."""
     fmt = sniff_format(head)
     suffix = path.suffix.lower()
     if fmt == "parquet":
-        return _parquet(path)
-    if fmt not in ("table", "json") and not (fmt == "text" and suffix in _SUFFIX_DELIMITERS):
+        table = _parquet(path)
+    elif fmt in ("table", "json") or (fmt == "text" and suffix in _SUFFIX_DELIMITERS):
+        text, _encoding = decode_bytes(path.read_bytes())
+        table = _json_rows(text) if fmt == "json" else _delimited(text, suffix)
+    else:
         return None
-    text, _encoding = decode_bytes(path.read_bytes())
-    if fmt == "json":
-        return _json_rows(text)
-    return _delimited(text, suffix)
+    if table is not None and table.rows and not any(key in row for row in table.rows for key in TEXT_KEYS):
+        columns = sorted({key for row in table.rows[:100] for key in row})
+        listed = ", ".join(columns[:12]) + (" ..." if len(columns) > 12 else "")
+        raise ExtractionError(
+            "unsupported",
+            f"a table of {len(table.rows):,} rows without a text column (one of {', '.join(TEXT_KEYS)}); "
+            f"its columns: {listed}",
+        )
+    return table
 
 
 def prose(row: dict[str, str]) -> str:
