@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -65,23 +64,17 @@ def save(name: str, table_key: str, data: Any) -> None:
     """Keep ``data`` (JSON-able) under ``name`` for ``table_key``, replacing the table's other versions.
 
     Never fails: a folder that cannot be written only means the table is built again next time."""
+    from cdtext.export import atomic_path
+
     base = folder()
     if base is None:
         return
-    tmp = None
+    target = _path(base, name, table_key)
     try:
-        base.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=base, prefix=f".{name}-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with atomic_path(target, "w") as fh:
             json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-        target = _path(base, name, table_key)
-        os.replace(tmp, target)
-        tmp = None
         for old in base.glob(f"{name}-*.json"):
             if old != target:
                 old.unlink(missing_ok=True)
     except OSError:
         pass
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
