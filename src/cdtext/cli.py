@@ -246,6 +246,14 @@ def ingest_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "text from columns such as text, body or content and its city, country, date, doc_type and title from "
             "columns of those names (otherwise tables are refused, with the reason).",
         ),
+        click.option(
+            "--exclude",
+            metavar="PATTERN",
+            multiple=True,
+            help="Leave out files and folders inside the input folders that match this shell pattern: a name "
+            "(README*, *.csv, drafts) or a path below the input folder (2019/*.pdf); drafts/ matches folders only. "
+            "They are recorded as excluded. Repeat for several.",
+        ),
         click.option("--force", is_flag=True, help="Read every file again, even unchanged ones."),
     ]
     for option in reversed(options):
@@ -268,6 +276,7 @@ def make_config(
     max_chars: int | None = None,
     max_passages: int | None = None,
     records: bool = False,
+    exclude: tuple[str, ...] = (),
 ) -> Any:
     """The one place where CLI options become an IngestConfig (``--engine`` and ``--pdf-engine`` are the
     hidden former names of ``--executor`` and ``--pdf-backend``)."""
@@ -287,6 +296,7 @@ def make_config(
         max_passages=max_passages,
         memory_limit=memory_mib * MIB if memory_mib else None,
         records=records or None,
+        exclude=tuple(exclude) or None,
     )
 
 
@@ -384,12 +394,13 @@ def ingest(
     from cdtext.ingestion.walk import iter_files
 
     config = make_config(**options)
-    progress = _Progress(sum(1 for _ in iter_files(paths, follow_links=config.follow_symlinks)), quiet)
+    found = iter_files(paths, follow_links=config.follow_symlinks, exclude=config.exclude)
+    progress = _Progress(sum(1 for _ in found), quiet)
     summary = run_ingest(paths, store, meta=meta, config=config, force=force, progress=progress)
     progress.finish()
     if not quiet:
         click.echo(f"{summary.total} file(s): {summary.outcome()} in {summary.seconds:.1f} s -> {store}", err=True)
-    if strict and any(s not in ("ok", "table") for s in summary.counts):
+    if strict and any(s not in ("ok", "table", "excluded") for s in summary.counts):
         sys.exit(EXIT_STRICT)
 
 
@@ -1098,7 +1109,8 @@ def run_command(
     from cdtext.pipeline import run as run_pipeline
 
     config = make_config(**options)
-    progress = _Progress(sum(1 for _ in iter_files(inputs)), quiet)
+    found = iter_files(inputs, follow_links=config.follow_symlinks, exclude=config.exclude)
+    progress = _Progress(sum(1 for _ in found), quiet)
 
     def notify(message: str) -> None:
         progress.finish()

@@ -62,7 +62,7 @@ def _stat(path: str | Path) -> list[int] | None:
 
 
 def _inventory(
-    inputs: list[str | Path], out: Path, meta: str | Path | None, model: str | Path | None, follow_links: bool = False
+    inputs: list[str | Path], out: Path, meta: str | Path | None, model: str | Path | None, config: IngestConfig
 ) -> dict:
     """Sizes and modification times of everything a run reads: inputs, the --meta CSV, the model's files, the store.
 
@@ -80,7 +80,9 @@ def _inventory(
     else:
         model_files = model_paths(Path(model))
     return {
-        "files": [[e.key, _stat(e.path)] for e in walk(inputs, follow_links=follow_links)],
+        "files": [
+            [e.key, _stat(e.path)] for e in walk(inputs, follow_links=config.follow_symlinks, exclude=config.exclude)
+        ],
         "meta": [os.path.abspath(meta), _stat(meta)] if meta else None,
         "model": [str(model) if model is not None else None, *([str(f), _stat(f)] for f in model_files)],
         "store": _stat(out / "cdtext.duckdb"),
@@ -148,7 +150,7 @@ def run(
         and previous.get("title", title) == title
         and all((out / name).exists() for name in OUTPUTS)
     ):
-        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks)
+        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config))
         if previous.get("inventory") == json.loads(json.dumps(inventory)):
             # the quick path: same files (size and mtime), same model files, store untouched since the last run
             say(f"ingest: {len(inventory['files'])} file(s), {len(inventory['files'])} unchanged (size and time)")
@@ -196,7 +198,7 @@ def run(
         and all((out / name).exists() for name in OUTPUTS)
     ):
         # nothing new: the outputs of the previous run stand; only the run card records this run
-        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks)
+        inventory = _inventory(inputs, out, meta, model, IngestConfig.resolve(config))
         return _keep_previous(previous, out, summary.unchanged, say, inventory)
 
     t = time.perf_counter()
@@ -271,7 +273,7 @@ def run(
         },
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         "inputs": inputs_now,
-        "inventory": _inventory(inputs, out, meta, model, IngestConfig.resolve(config).follow_symlinks),
+        "inventory": _inventory(inputs, out, meta, model, IngestConfig.resolve(config)),
     }
     with atomic_path(out / "run.json", "w") as fh:
         json.dump(card, fh, indent=2, ensure_ascii=False)

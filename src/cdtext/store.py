@@ -379,7 +379,8 @@ class Store:
         return [
             (st, path, reason or "")
             for st, path, reason in self._con.execute(
-                "SELECT status, path, reason FROM documents WHERE status NOT IN ('ok', 'table') ORDER BY status, path"
+                "SELECT status, path, reason FROM documents WHERE status NOT IN ('ok', 'table', 'excluded') "
+                "ORDER BY status, path"
             ).fetchall()
         ]
 
@@ -506,6 +507,15 @@ class Store:
             "THEN 'the row is no longer in its table (or the table is gone); its passages are left out' "
             "ELSE 'the file is no longer there (moved or deleted); its passages are left out' END "
             "WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+            [paths],
+        )
+
+    def forget_folders(self, paths: list[str]) -> None:
+        """Delete the rows of folders that were left out as a whole (``skipped`` or ``excluded``) and have been
+        walked since: their files have rows of their own now. Such rows never hold passages."""
+        self._con.execute(
+            "DELETE FROM documents WHERE status IN ('skipped', 'excluded') AND n_passages = 0 "
+            "AND path IN (SELECT unnest(?::VARCHAR[]))",
             [paths],
         )
 

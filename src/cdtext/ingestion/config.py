@@ -50,8 +50,16 @@ class IngestConfig:
     follow_symlinks: bool = False
     #: read tables (CSV, TSV, JSON lines, JSON arrays, Parquet) as one document per row (off: they are refused)
     records: bool = False
+    #: shell patterns of files and folders inside the input folders to leave out (status ``excluded``): a name
+    #: (``README*``, ``*.csv``, ``drafts``) or a path below the input folder (``2019/*.pdf``); ``drafts/``: folders
+    exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        patterns = (self.exclude,) if isinstance(self.exclude, str) else tuple(self.exclude or ())
+        for pattern in patterns:
+            if not isinstance(pattern, str) or not pattern.strip("/").strip():
+                raise ConfigError(f"an exclude pattern must name files or folders, not {pattern!r}")
+        object.__setattr__(self, "exclude", patterns)  # a list (from JSON or a dict) becomes a tuple
         if self.jobs < 0:
             raise ConfigError(f"jobs must be 0 (all cores) or a positive number, not {self.jobs}")
         if not math.isfinite(self.timeout) or self.timeout <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import os
@@ -80,6 +81,44 @@ def _vanished(known: dict[str, tuple[str, str, str]], seen: set[str], tables: di
         return table in seen or not os.path.lexists(table)
 
     return [path for path, (_, status, _) in known.items() if status != "missing" and path not in seen and gone(path)]
+
+
+def _excluded_before(
+    known: dict[str, tuple[str, str, str]], seen: set[str], left_out: dict[str, Any], tables: dict[str, str]
+) -> dict[str, str]:
+    """Stored paths this run did not find because an ``--exclude`` pattern left out their folder or their table,
+    with the reason they are now ``excluded`` (their passages leave profiles, as the excluded files' do)."""
+    folders = {key: entry for key, entry in left_out.items() if entry.folder}
+    found: dict[str, str] = {}
+    for path, (_, status, _) in known.items():
+        if path in seen or status == "excluded":
+            continue
+        table = tables.get(path)
+        if table is not None and table in left_out:
+            found[path] = f"its table {table} is {left_out[table].skip}"
+            continue
+        for folder, entry in folders.items():
+            if (table or path).startswith(folder.rstrip(os.sep) + os.sep):
+                found[path] = f"in {folder}, {entry.skip}"
+                break
+    return found
+
+
+def _walked_folders(known: dict[str, tuple[str, str, str]], seen: set[str]) -> list[str]:
+    """Stored rows of folders left out as a whole before (an --exclude pattern, a link out of the inputs) that this
+    run walked into: files under them were found."""
+    stale = [path for path, (sha, status, _) in known.items() if status in ("skipped", "excluded") and not sha]
+    stale = [path for path in stale if path not in seen and os.path.isdir(path)]
+    if not stale:
+        return []
+    found = sorted(seen)
+    walked = []
+    for folder in stale:
+        prefix = folder.rstrip(os.sep) + os.sep
+        at = bisect.bisect_left(found, prefix)
+        if at < len(found) and found[at].startswith(prefix):
+            walked.append(folder)
+    return walked
 
 
 def progress_path(store: str | Path) -> Path:
@@ -211,6 +250,9 @@ class _StoreWriter:
     def mark_missing(self, paths: list[str]) -> None:
         self._submit(self._db.mark_missing, paths)
 
+    def forget_folders(self, paths: list[str]) -> None:
+        self._submit(self._db.forget_folders, paths)
+
     def _write(self, batch: list[dict[str, Any]], fresh: bool) -> None:  # on the writer thread
         self._db.write_results(batch, fresh=fresh)
         self._written += len(batch)
@@ -268,6 +310,7 @@ def ingest(
         by_hash = {sha: path for sha, path in stored_hashes.items() if os.path.exists(record_tables.get(path, path))}
         stored_docs = {sha[:16] for sha in stored_hashes}  # documents whose passages are in the store already
         seen_keys: set[str] = set()
+        left_out: dict[str, Any] = {}  # entries an --exclude pattern left out, by key
         info: dict[str, dict[str, Any]] = {}  # files in flight only
         matched = 0  # files a --meta row was found for
         buffer: list[dict[str, Any]] = []
@@ -304,7 +347,7 @@ def ingest(
             inputs = list(paths)
             # overlapping inputs (a folder and a file in it) name a file twice; one folder never does
             seen: set[str] | None = set() if len(inputs) > 1 else None
-            for entry in walk(inputs, follow_links=cfg.follow_symlinks):
+            for entry in walk(inputs, follow_links=cfg.follow_symlinks, exclude=cfg.exclude):
                 path, key = entry.path, entry.key
                 seen_keys.add(key)
                 if seen is not None:
@@ -312,9 +355,19 @@ def ingest(
                         continue
                     seen.add(key)
                 summary.total += 1
-                if entry.skip:  # never opened: a special file, a link out of the inputs, a loop ...
-                    record({"path": key, "doc_id": _path_key(key), "sha256": "", "status": "skipped",
+                if entry.skip and known.get(key) == ("", entry.status, entry.skip) and not force:
+                    summary.unchanged += 1  # left out before, for the same reason
+                    seen_keys.update(rows_of.get(key, ()))
+                    if entry.status == "excluded":
+                        left_out[key] = entry
+                    if progress:
+                        progress(key, "unchanged")
+                    continue
+                if entry.skip:  # never opened: a special file, a link out of the inputs, a loop, an --exclude ...
+                    record({"path": key, "doc_id": _path_key(key), "sha256": "", "status": entry.status,
                             "reason": entry.skip, "passages": []})  # fmt: skip
+                    if entry.status == "excluded":
+                        left_out[key] = entry
                     continue
                 given = table.lookup(path) if table is not None else None
                 matched += given is not None
@@ -389,6 +442,17 @@ def ingest(
                 record(row)
             summary.peak_worker_rss = getattr(pool, "peak_worker_rss", 0)
             flush()
+            # stored before, now under an excluded folder or in an excluded table: not files of this run
+            earlier = _excluded_before(known, seen_keys, left_out, record_tables)
+            if earlier:
+                seen_keys.update(earlier)
+                writer.write([{"path": path, "doc_id": _path_key(path), "sha256": "", "status": "excluded",
+                               "format": "record" if path in record_tables else None, "reason": reason,
+                               "passages": []} for path, reason in earlier.items()], fresh=False)  # fmt: skip
+                summary.counts["excluded"] += len(earlier)
+            walked = _walked_folders(known, seen_keys)
+            if walked:
+                writer.forget_folders(walked)
             gone = _vanished(known, seen_keys, record_tables)
             if gone:
                 writer.mark_missing(gone)

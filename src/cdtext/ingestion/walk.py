@@ -10,7 +10,10 @@ Every entry found under the inputs is reported once, as a :class:`Entry`:
 * links to folders inside the roots are walked (each real folder once, so a
   link loop ends); broken links, link loops, FIFOs, sockets and devices are
   skipped with the reason — the walker never opens them;
-* hidden files and folders (a leading dot) are left out, as before.
+* hidden files and folders (a leading dot) are left out, as before;
+* files and folders matching an ``exclude`` pattern (``--exclude``) are reported with status ``excluded`` and
+  never opened; an excluded folder is one entry and is not walked. Patterns apply to what is found inside the
+  input folders, not to inputs named directly (see :func:`excluded_by`).
 
 Paths are stored as text: a file name that is not valid UTF-8 is written with
 ``\\xNN`` escapes for its undecodable bytes (:func:`display_path`), readable
@@ -22,8 +25,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from cdtext.errors import CdtextError
@@ -38,11 +42,37 @@ _KINDS = {
 
 @dataclass(frozen=True)
 class Entry:
-    """One thing found under the inputs: ``path`` to open, ``key`` to store, ``skip`` = why it is not read."""
+    """One thing found under the inputs: ``path`` to open, ``key`` to store, ``skip`` = why it is not read,
+    ``status`` = the status it is stored with when not read (``skipped``, or ``excluded`` by a pattern),
+    ``folder`` = a folder left out as a whole."""
 
     path: Path
     key: str
     skip: str | None = None
+    status: str = "skipped"
+    folder: bool = False
+
+
+def excluded_by(relative: str, is_dir: bool, patterns: Sequence[str]) -> str | None:
+    """The first pattern that excludes an entry at ``relative`` (its path below the input folder, with ``/``), or
+    None.
+
+    Shell wildcards (``*``, ``?``, ``[...]``), case-sensitive. A pattern without a slash is matched against the
+    entry's name at any depth (``README*``, ``*.csv``, ``drafts``); a pattern with one against the whole relative
+    path (``2019/*.pdf``, ``/drafts``: a leading slash is the input folder itself), where ``*`` also crosses
+    slashes. A trailing slash (``drafts/``) matches folders only.
+    """
+    name = relative.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        body = pattern.rstrip("/")
+        if pattern.endswith("/") and not is_dir:
+            continue
+        if "/" in body:
+            if fnmatchcase(relative, body.lstrip("/")):
+                return pattern
+        elif fnmatchcase(name, body):
+            return pattern
+    return None
 
 
 def display_path(path: Path) -> str:
@@ -83,7 +113,7 @@ def _classify(path: Path, roots: list[Path], follow_links: bool) -> str | None:
     return None
 
 
-def walk(paths: Iterable[str | Path], *, follow_links: bool = False) -> Iterator[Entry]:
+def walk(paths: Iterable[str | Path], *, follow_links: bool = False, exclude: Sequence[str] = ()) -> Iterator[Entry]:
     """Every entry under ``paths`` once, in a stable order (see the module docstring for the policy)."""
     inputs = [Path(p) for p in paths]
     for raw in inputs:
@@ -97,12 +127,22 @@ def walk(paths: Iterable[str | Path], *, follow_links: bool = False) -> Iterator
             roots.append(raw.absolute())
     for raw in inputs:
         if raw.is_dir():
-            yield from _walk_folder(raw, roots, follow_links)
+            yield from _walk_folder(raw, roots, follow_links, tuple(exclude))
         else:
             yield Entry(raw, display_path(raw), _classify(raw, roots, follow_links=True))  # named directly
 
 
-def _walk_folder(top: Path, roots: list[Path], follow_links: bool) -> Iterator[Entry]:
+def _excluded(path: Path, top: Path, is_dir: bool, patterns: tuple[str, ...]) -> Entry | None:
+    if not patterns:
+        return None
+    pattern = excluded_by(path.relative_to(top).as_posix(), is_dir, patterns)
+    if pattern is None:
+        return None
+    what = "a folder left out" if is_dir else "left out"
+    return Entry(path, display_path(path), f"{what} by the pattern {pattern!r} (--exclude)", "excluded", is_dir)
+
+
+def _walk_folder(top: Path, roots: list[Path], follow_links: bool, exclude: tuple[str, ...]) -> Iterator[Entry]:
     seen: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
@@ -136,14 +176,19 @@ def _walk_folder(top: Path, roots: list[Path], follow_links: bool) -> Iterator[E
                 is_dir = path.is_dir()
             except (OSError, RuntimeError):
                 is_dir = False
-            if is_dir:
+            left_out = _excluded(path, top, is_dir, exclude)
+            if left_out is not None:
+                yield left_out
+            elif is_dir:
                 subfolders.append(path)
             else:
                 yield Entry(path, display_path(path), _classify(path, roots, follow_links))
         stack.extend(reversed(subfolders))  # depth first, in name order
 
 
-def iter_files(paths: Iterable[str | Path], *, follow_links: bool = False) -> Iterator[Path]:
-    """The paths of every entry :func:`walk` reports (read or skipped)."""
-    for entry in walk(paths, follow_links=follow_links):
+def iter_files(
+    paths: Iterable[str | Path], *, follow_links: bool = False, exclude: Sequence[str] = ()
+) -> Iterator[Path]:
+    """The paths of every entry :func:`walk` reports (read, skipped or excluded)."""
+    for entry in walk(paths, follow_links=follow_links, exclude=exclude):
         yield entry.path

@@ -258,7 +258,8 @@ def render_report(
     env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
     template = env.get_template("template.html")
     if "status" in documents.columns:
-        documents = documents[documents.status != "table"]  # a table read as records: its rows are the documents
+        # a table read as records (its rows are the documents) and what --exclude left out are not documents read
+        documents = documents[~documents.status.isin(["table", "excluded"])]
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
     return template.render(
         title=title,
