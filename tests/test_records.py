@@ -212,6 +212,18 @@ def test_the_file_a_row_names_and_the_tables_meta_row_give_its_city(tmp_path: Pa
     # the table's --meta row fills in what its rows leave empty
     assert list(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "city"]) == ["Lyon"] * 3
     assert set(docs.loc[[f"{lines}#{n}" for n in (1, 2, 3)], "doc_type"]) == {"report"}
+    # the same --meta row again: the table is unchanged and not read
+    again = ingest([lines], store, meta=meta, config=CONFIG)
+    assert again.unchanged == 1 and not again.counts
+    # a new --meta row for the unchanged table reaches its rows without --force
+    meta.write_text("file,city,doc_type,desk\npassages.jsonl,Paris,plan,east\n", encoding="utf-8")
+    changed = ingest([lines], store, meta=meta, config=CONFIG)
+    assert changed.counts == {"ok": 3, "table": 1}
+    docs = documents(store)
+    rows = [f"{lines}#{n}" for n in (1, 2, 3)]
+    assert list(docs.loc[rows, "city"]) == ["Paris"] * 3 and set(docs.loc[rows, "doc_type"]) == {"plan"}
+    assert {json.loads(e)["desk"] for e in docs.loc[rows, "extra"]} == {"east"}
+    assert ingest([lines], store, meta=meta, config=CONFIG).unchanged == 1
 
 
 def test_a_table_without_a_text_column_is_refused_with_its_columns(tmp_path: Path) -> None:

@@ -235,6 +235,22 @@ class Store:
         rows = self._con.execute("SELECT path FROM documents WHERE format = 'record'").fetchall()
         return {path: path.rsplit("#", 1)[0] for (path,) in rows}
 
+    def table_meta(self) -> dict[str, dict[str, Any]]:
+        """``path -> the --meta values`` stored on each table read as records (``city`` ... ``title`` that came
+        from ``--meta``, and ``extra``), to tell whether a new ``--meta`` row for an unchanged table changes its
+        rows."""
+        rows = self._con.execute(
+            "SELECT path, city, country, date, doc_type, title, extra, meta_source FROM documents "
+            "WHERE status = 'table'"
+        ).fetchall()
+        found = {}
+        for path, *values, extra, source in rows:
+            given = json.loads(source or "{}")
+            keys = ("city", "country", "date", "doc_type", "title")
+            found[path] = {k: v for k, v in zip(keys, values) if v and given.get(k) == "meta"}
+            found[path]["extra"] = json.loads(extra or "{}")
+        return found
+
     def table(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if name not in TABLES or not self.has_table(name):
             raise StoreError(

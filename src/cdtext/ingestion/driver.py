@@ -151,6 +151,15 @@ def _path_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def _table_meta_changed(stored: dict[str, Any] | None, given: DocMeta) -> bool:
+    """Whether the ``--meta`` row for a table read as records differs from the one its rows were made with (the
+    table is then read again, so that its rows take the new values)."""
+    if stored is None:
+        return False
+    now = {k: getattr(given, k) for k in ("city", "country", "date", "doc_type", "title") if getattr(given, k)}
+    return now != {k: v for k, v in stored.items() if k != "extra"} or (given.extra or {}) != stored["extra"]
+
+
 def _meta_fields(meta: DocMeta | None) -> dict[str, Any]:
     if meta is None:
         return {}
@@ -302,6 +311,7 @@ def ingest(
     with make_pool(cfg.executor, cfg.n_jobs, cfg.timeout, cfg.memory_limit, cfg.scheduler) as pool, Store(store) as db:
         known = db.known_files()
         record_tables = db.record_tables()  # rows of tables read as records -> their table
+        tables_meta = db.table_meta()  # the --meta values each such table's rows were made with
         rows_of: dict[str, list[str]] = {}
         for row_path, table_path in record_tables.items():
             rows_of.setdefault(table_path, []).append(row_path)
@@ -398,6 +408,7 @@ def ingest(
                     not force
                     and old_sha == sha
                     and not _worth_another_try(old_status, old_reason, sha, key, by_hash, cfg.records)
+                    and not (given is not None and _table_meta_changed(tables_meta.get(key), given))
                 ):
                     summary.unchanged += 1
                     seen_keys.update(rows_of.get(key, ()))  # a table's rows stay as they are
@@ -435,8 +446,19 @@ def ingest(
                         record(doc)
                 row = result.record(**entry)
                 row.pop("records", None)
-                if records:
+                if records:  # the table's own row keeps its --meta values (a changed row reads the table again)
                     row.pop("url", None)
+                    fields = _meta_fields(given)
+                    row.update({k: v for k, v in fields.items() if v and k not in ("meta_source", "extra")})
+                    row["extra"] = fields.get("extra") or {}
+                    row["meta_source"] = {
+                        **(row.get("meta_source") or {}),
+                        **{
+                            k: "meta"
+                            for k in fields
+                            if k in ("city", "country", "date", "doc_type", "title") and fields[k]
+                        },
+                    }
                 else:
                     _apply_meta(row, given)
                 record(row)
