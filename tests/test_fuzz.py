@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 from helpers.synth import flow_report, write_pdf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import cdtext
@@ -52,11 +52,13 @@ HTML_PIECES = st.sampled_from(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
+@example(b"PAR1")  # a Parquet signature: the one format sniffing names by its magic bytes alone
 def test_decode_and_sniff_never_fail(data: bytes) -> None:
     text, encoding = decode_bytes(data)
     assert isinstance(text, str) and encoding
     assert "\x00" not in text and "\r" not in text
-    assert sniff_format(data[:65536]) in ("pdf", "html", "text", "empty", "unsupported", "json", "xml", "table")
+    formats = ("pdf", "html", "text", "empty", "unsupported", "json", "xml", "table", "parquet")
+    assert sniff_format(data[:65536]) in formats
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
