@@ -209,6 +209,8 @@ def main() -> None:
     sections.append(
         ("Classification (one thread)", run_script("classify_speed.py", "--n", "5000" if args.quick else "20000"))
     )
+    if (BENCH.parents[1] / "shared" / "realworld" / "speeches").exists():
+        sections.append(("Outputs across kernels", run_script("kernel_noise.py")))
     sections.append(
         ("End to end: jobs and engines", end_to_end_section(120 if args.quick else 1000, 1 if args.quick else 5))
     )
