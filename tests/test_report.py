@@ -172,6 +172,22 @@ def test_report_lists_thin_and_unknown_units_apart() -> None:
     assert "<mark>Global Covenant of Mayors for Climate and Energy</mark>" in html
 
 
+def test_a_long_list_of_units_apart_is_folded_under_its_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cdtext.report
+
+    def apart(html: str) -> str:
+        return html[html.index("<h3>Listed apart</h3>") : html.index("<h2>Function profiles</h2>")]
+
+    short = apart(_synthetic_report())  # two units apart: the table stays open
+    assert "<details" not in short and "Smallville" in short
+    monkeypatch.setattr(cdtext.report, "APART_OPEN", 1)
+    folded = apart(_synthetic_report())
+    summary = folded[folded.index("<summary>") : folded.index("</summary>")]
+    assert '<details class="apart">' in folded and "Smallville" in folded.split("</summary>")[1]
+    assert "2 units listed apart" in summary
+    assert "1 with fewer than 30 expected diplomacy passages" in summary and "1 with no known city" in summary
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_report_layout_at_desktop_and_phone_width(tmp_path: Path, width: int) -> None:
     """Screenshots and measurements in headless chromium: nothing wider than the page, legend whole, text legible."""

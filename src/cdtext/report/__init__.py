@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,9 @@ from cdtext.aggregate import VerdictRule, compare, evidence, profile
 from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
 from cdtext.report import charts
+
+#: a longer list of units listed apart is folded away under a line that counts them by reason
+APART_OPEN = 25
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -272,6 +276,8 @@ def render_report(
         model_name=model_name,
         units=units,
         apart=apart,
+        apart_open=APART_OPEN,
+        apart_reasons=Counter(u["apart_reason"] for u in apart).most_common(),
         partner_units=partner_units,
         charted_thin=not units and bool(charted),
         legend=legend,
