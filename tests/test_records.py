@@ -316,3 +316,16 @@ def test_parquet_tables(tmp_path: Path) -> None:
     broken.write_bytes(table.read_bytes()[:200])
     ingest([broken], store, config=CONFIG)
     assert documents(store).loc[str(broken), "status"] == "error"
+
+
+def test_a_table_too_large_for_the_timeout_says_how_to_read_it(tmp_path: Path) -> None:
+    text = "The council approved the new cycle lanes and the tram extension after a long debate on costs. " * 3
+    rows = [{"id": str(i), "city": "Lyon", "text": f"{text} Item {i}."} for i in range(17_000)]  # about 5 MiB
+    table = tmp_path / "items.csv"
+    write_csv(table, rows)
+    assert table.stat().st_size > 4 * 2**20
+    store = tmp_path / "s.duckdb"
+    summary = ingest([table], store, config={**CONFIG, "timeout": 0.5})
+    assert summary.counts == {"timeout": 1}
+    reason = documents(store).loc[str(table), "reason"]
+    assert "no result after 0.5 s" in reason and "give it a longer --timeout" in reason

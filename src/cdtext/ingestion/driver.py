@@ -28,6 +28,8 @@ FLUSH_EVERY = 100
 FLUSH_SECONDS = 2.0
 #: the store's connection is renewed after this many written documents (see Store.reopen)
 REOPEN_EVERY = 500
+#: a file this large that times out under --records may be a table too large for --timeout: its reason says so
+TABLE_HINT_BYTES = 4 * 2**20
 
 
 @dataclass
@@ -436,6 +438,11 @@ def ingest(
             for key, result in pool.run(tasks()):
                 entry = info.pop(key)
                 given = entry.pop("given")
+                if cfg.records and result.status == "timeout" and entry["size_bytes"] > TABLE_HINT_BYTES:
+                    result.reason += (
+                        "; with --records a whole table is read by one worker within --timeout: if this file is a "
+                        "large table, give it a longer --timeout"
+                    )
                 records, result.records = result.records, []
                 if records:
                     for old_row in rows_of.get(key, ()):  # read again: its earlier rows vouch for nothing now
