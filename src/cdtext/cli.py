@@ -410,6 +410,7 @@ def ingest(
 def status(store: str) -> None:
     """Summarise the documents in a store by status, with the reasons for failures."""
     from cdtext.errors import StoreError
+    from cdtext.language import describe, other_languages
     from cdtext.store import Store
 
     try:
@@ -428,6 +429,9 @@ def status(store: str) -> None:
         for st, path, reason in db.problem_documents():
             click.echo(f"{st}: {printable(path)}: {printable(reason)}")
         click.echo(f"{db.passage_count()} passage(s)")
+        others = other_languages(db.languages())
+        if others:
+            click.echo(f"note: {describe(others)}; the models read English, so their passages' labels mean little")
 
 
 @main.command()

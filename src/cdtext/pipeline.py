@@ -163,6 +163,7 @@ def run(
     from cdtext.classify.persist import library_versions
     from cdtext.export import atomic_path, write_table
     from cdtext.ingestion.driver import ingest
+    from cdtext.language import describe, other_languages
     from cdtext.network import passage_partners, unit_network, unit_partner_figures
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
@@ -176,6 +177,10 @@ def run(
     summary = ingest(inputs, store, meta=meta, config=config, force=force, progress=progress)
     timings["ingest"] = time.perf_counter() - t
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
+    with Store(store, read_only=True) as db:
+        others = other_languages(db.languages())
+    if others:
+        say(f"warning: {describe(others)}; the models read English, so their passages' labels mean little")
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS documents (
     year INTEGER,
     doc_type VARCHAR,
     title VARCHAR,
+    language VARCHAR,
     meta_source VARCHAR,
     extra VARCHAR,
     seconds DOUBLE,
@@ -82,6 +83,7 @@ DOCUMENT_COLUMNS = (
     "year",
     "doc_type",
     "title",
+    "language",
     "meta_source",
     "extra",
     "seconds",
@@ -107,6 +109,7 @@ MIGRATIONS = (
     ("documents", "seconds", "DOUBLE"),
     ("documents", "worker_peak_mb", "DOUBLE"),
     ("documents", "country", "VARCHAR"),
+    ("documents", "language", "VARCHAR"),
 )
 TABLES = ("documents", "passages", "texts", "predictions", "partners")
 ROW_GROUP_SIZE = 2048
@@ -399,6 +402,17 @@ class Store:
                 "ORDER BY status, path"
             ).fetchall()
         ]
+
+    def languages(self) -> list[str | None]:
+        """The language of every document read as ``ok`` (None where unknown; none at all in a store written before
+        languages were recorded and opened read-only)."""
+        found = self._con.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'documents' AND column_name = 'language'"
+        ).fetchone()
+        if not (found and found[0]):
+            return []
+        return [code for (code,) in self._con.execute("SELECT language FROM documents WHERE status = 'ok'").fetchall()]
 
     def passage_count(self) -> int:
         row = self._con.execute("SELECT count(*) FROM passages").fetchone()

@@ -19,6 +19,7 @@ from cdtext.hashing import file_sha256
 from cdtext.ingestion.config import IngestConfig
 from cdtext.ingestion.meta import DocMeta, MetaTable, country_of_city, place_fields, record_meta
 from cdtext.ingestion.walk import iter_files, walk  # noqa: F401 - iter_files is re-exported
+from cdtext.language import detect as detect_language
 from cdtext.store import Store
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,10 @@ def _apply_meta(result: dict[str, Any], given: DocMeta | None, label: str = "met
     result["meta_source"] = source
 
 
+#: what a table's row brings from the worker to its document row
+_RECORD_FIELDS = ("status", "reason", "title", "date", "doc_type", "meta_source", "text", "passages")
+
+
 def _record_rows(
     table: str, records: list[dict[str, Any]], given: DocMeta | None, by_hash: dict[str, str]
 ) -> Iterator[dict[str, Any]]:
@@ -214,13 +219,14 @@ def _record_rows(
             "doc_id": rec["doc_id"],
             "sha256": rec["sha256"],
             "format": "record",
-            **{k: rec[k] for k in ("status", "reason", "title", "date", "doc_type", "meta_source", "text", "passages")},
+            **{k: rec.get(k) for k in _RECORD_FIELDS},
         }
         first = by_hash.get(rec["sha256"])
         if rec["status"] == "ok" and first not in (None, path):
             doc.update(status="duplicate", text="", passages=[], reason=f"same content as {first}; stored once")
         elif rec["status"] == "ok":
             by_hash[rec["sha256"]] = path
+        doc["language"] = detect_language(doc["text"]) if doc["passages"] else None
         doc["url"] = rec["fields"].get("url")
         # the file a row names, else the table's own name and folders, hint at its city
         clue = rec["fields"].get("source") or table
@@ -453,6 +459,8 @@ def ingest(
                         record(doc)
                 row = result.record(**entry)
                 row.pop("records", None)
+                # like the city, in this process: the language model is loaded once per run, not per worker
+                row["language"] = detect_language(row["text"]) if row.get("passages") else None
                 if records:  # the table's own row keeps its --meta values (a changed row reads the table again)
                     row.pop("url", None)
                     fields = _meta_fields(given)

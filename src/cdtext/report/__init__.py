@@ -14,6 +14,7 @@ from cdtext import __version__
 from cdtext.aggregate import VerdictRule, compare, evidence, profile
 from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
+from cdtext.language import describe, other_languages
 from cdtext.report import charts
 
 #: a longer list of units listed apart is folded away under a line that counts them by reason
@@ -265,12 +266,15 @@ def render_report(
         # a table read as records (its rows are the documents) and what --exclude left out are not documents read
         documents = documents[~documents.status.isin(["table", "excluded"])]
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
+    read = documents[documents.status == "ok"] if "status" in documents.columns else documents
+    others = other_languages(read.language) if "language" in read.columns else {}
     return template.render(
         title=title,
         version=__version__,
         store_name=store_name,
         n_documents=len(documents),
         n_ok=n_ok,
+        other_languages=describe(others) if others else "",
         n_passages=len(predictions),
         by_label=" × ".join(by),
         model_name=model_name,
