@@ -67,6 +67,12 @@ def test_ingest_records_languages_and_status_run_and_report_point_out_the_others
     assert "2 documents are not in English (fr 1, de 1)" in report
     status = runner.invoke(main, ["status", "--store", str(out / "cdtext.duckdb")])
     assert "note: 2 documents are not in English (fr 1, de 1)" in status.output
+    # profiled apart by language, as the note suggests
+    store = str(out / "cdtext.duckdb")
+    args = ["profile", "--store", store, "--by", "language", "--replicates", "0", "--format", "csv"]
+    by_language = runner.invoke(main, args)
+    assert by_language.exit_code == 0, by_language.output
+    assert {line.split(",")[0] for line in by_language.output.splitlines()[1:]} == {"en", "fr", "de", "(unknown)"}
 
 
 def test_an_english_corpus_gets_no_note(tmp_path: Path) -> None:

@@ -431,7 +431,10 @@ def status(store: str) -> None:
         click.echo(f"{db.passage_count()} passage(s)")
         others = other_languages(db.languages())
         if others:
-            click.echo(f"note: {describe(others)}; the models read English, so their passages' labels mean little")
+            click.echo(
+                f"note: {describe(others)}; the models read English, so their passages' labels mean little "
+                "(--by city,language profiles them apart; --exclude leaves them out)"
+            )
 
 
 @main.command()

@@ -180,7 +180,10 @@ def run(
     with Store(store, read_only=True) as db:
         others = other_languages(db.languages())
     if others:
-        say(f"warning: {describe(others)}; the models read English, so their passages' labels mean little")
+        say(
+            f"warning: {describe(others)}; the models read English, so their passages' labels mean little "
+            "(--by city,language profiles them apart; --exclude leaves them out)"
+        )
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying
