@@ -154,12 +154,16 @@ def _path_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+#: the document fields a --meta row (or a table row's columns) can give
+_META_KEYS = ("city", "country", "date", "doc_type", "title")
+
+
 def _table_meta_changed(stored: dict[str, Any] | None, given: DocMeta) -> bool:
     """Whether the ``--meta`` row for a table read as records differs from the one its rows were made with (the
     table is then read again, so that its rows take the new values)."""
     if stored is None:
         return False
-    now = {k: getattr(given, k) for k in ("city", "country", "date", "doc_type", "title") if getattr(given, k)}
+    now = {k: getattr(given, k) for k in _META_KEYS if getattr(given, k)}
     return now != {k: v for k, v in stored.items() if k != "extra"} or (given.extra or {}) != stored["extra"]
 
 
@@ -194,7 +198,7 @@ def _apply_meta(result: dict[str, Any], given: DocMeta | None, label: str = "met
             source["country"] = "gazetteer"
     result.pop("url", None)
     if given is not None:
-        for key in ("city", "country", "date", "doc_type", "title"):
+        for key in _META_KEYS:
             value = getattr(given, key)
             if value:
                 result[key] = value
@@ -463,17 +467,9 @@ def ingest(
                 row["language"] = detect_language(row["text"]) if row.get("passages") else None
                 if records:  # the table's own row keeps its --meta values (a changed row reads the table again)
                     row.pop("url", None)
-                    fields = _meta_fields(given)
-                    row.update({k: v for k, v in fields.items() if v and k not in ("meta_source", "extra")})
-                    row["extra"] = fields.get("extra") or {}
-                    row["meta_source"] = {
-                        **(row.get("meta_source") or {}),
-                        **{
-                            k: "meta"
-                            for k in fields
-                            if k in ("city", "country", "date", "doc_type", "title") and fields[k]
-                        },
-                    }
+                    values = {k: getattr(given, k) for k in _META_KEYS if given is not None and getattr(given, k)}
+                    row.update(values, extra=given.extra if given is not None else {})
+                    row["meta_source"] = {**(row.get("meta_source") or {}), **dict.fromkeys(values, "meta")}
                 else:
                     _apply_meta(row, given)
                 record(row)
