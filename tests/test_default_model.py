@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from conftest import SAMPLES
 
 from cdtext.classify.api import Classifier, default_model_path
 from cdtext.classify.averaged import TRANSFORMER_HEADS
@@ -193,3 +195,28 @@ def test_domestic_passages_get_no_function_and_low_probabilities() -> None:
     assert [list(f) for f in out["functions"][:4]] == [[], [], [], []]
     assert proba[:4].max() < 0.1, proba[:4].round(3)
     assert "diplomatic_representation" in out["functions"][4]  # the consul's visit still is representation
+
+
+def test_classifying_a_store_in_steps_reports_progress_and_changes_no_prediction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cdtext
+    from cdtext.classify import batch
+
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([SAMPLES], store, config={"jobs": 1})
+    clf = Classifier.load()
+    calls: list[tuple[int, int]] = []
+    n = batch.classify_store(store, clf, progress=lambda done, total: calls.append((done, total)))
+    whole = batch.read_predictions(store, with_passages=False).sort_values("passage_id").reset_index(drop=True)
+    assert n == len(whole) > 20 and calls == [(n, n)]  # fewer passages than one step: one call
+    monkeypatch.setattr(batch, "STEP", 7)
+    calls.clear()
+    batch.classify_store(store, clf, batch=16, progress=lambda done, total: calls.append((done, total)))
+    steps = batch.read_predictions(store, with_passages=False).sort_values("passage_id").reset_index(drop=True)
+    sizes = [min(16, n - s) for s in range(0, n, 16)]
+    expected = [s * 16 + at + min(7, size - at) for s, size in enumerate(sizes) for at in range(0, size, 7)]
+    assert [d for d, _ in calls] == expected and expected[-1] == n
+    assert {t for _, t in calls} == {n}
+    probabilities = [c for c in whole.columns if c.startswith("p_")]
+    pd.testing.assert_frame_equal(whole[["passage_id", *probabilities]], steps[["passage_id", *probabilities]])

@@ -319,6 +319,24 @@ class _Progress:
             click.echo("", err=True)
 
 
+class _PassageProgress:
+    """``classify: [done/total] passages`` on stderr while passages are classified, when it is a terminal."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.show = not quiet and sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.show:
+            click.echo(f"\rclassify: [{done:,}/{total:,}] passages", err=True, nl=False)
+            self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+            self.shown = False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cdtext")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
@@ -876,9 +894,10 @@ def classify(
     from cdtext.classify.batch import classify_inputs
     from cdtext.export import write_table
 
-    done = classify_inputs(
-        inputs, model=model, store=store, explain=explain, config=make_config(jobs, None, None, None)
-    )
+    passages = _PassageProgress(quiet=False)
+    config = make_config(jobs, None, None, None)
+    done = classify_inputs(inputs, model=model, store=store, explain=explain, config=config, progress=passages)
+    passages.finish()
     if done.n:
         where = f" -> {done.store} (table predictions)" if done.store else ""
         click.echo(f"classified {done.n} passage(s) with {done.model_name}{where}", err=True)
@@ -1119,9 +1138,12 @@ def run_command(
     found = iter_files(inputs, follow_links=config.follow_symlinks, exclude=config.exclude)
     progress = _Progress(sum(1 for _ in found), quiet)
 
+    passages = _PassageProgress(quiet)
+
     def notify(message: str) -> None:
         progress.finish()
         progress.done = 0
+        passages.finish()
         if not quiet:
             click.echo(message, err=True)
 
@@ -1139,6 +1161,7 @@ def run_command(
         progress=progress,
         notify=notify,
         force=force,
+        classify_progress=passages,
     )
     if not quiet:
         click.echo(

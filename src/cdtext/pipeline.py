@@ -124,12 +124,15 @@ def run(
     progress: Callable[[str, str], None] | None = None,
     notify: Notify | None = None,
     force: bool = False,
+    classify_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run every stage; return the run card (also written to ``run.json``).
 
     ``force`` reads every input again and classifies every passage again,
     as on a first run. ``rule`` sets the verdict rule (see
-    :class:`cdtext.aggregate.VerdictRule`).
+    :class:`cdtext.aggregate.VerdictRule`). ``progress(path, status)`` is
+    called once per file read, ``classify_progress(done, total)`` as
+    passages are classified.
     """
     say = notify or (lambda _msg: None)
     out = Path(out_dir)
@@ -187,7 +190,7 @@ def run(
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying
-    n_new = classify_store(store, clf, incremental=not force)
+    n_new = classify_store(store, clf, incremental=not force, progress=classify_progress)
     timings["classify"] = time.perf_counter() - t
     say(f"classify: {n_new} new passage(s) with model {clf.name}")
 

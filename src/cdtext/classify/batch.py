@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,13 @@ import pandas as pd
 from cdtext.classify.api import Classifier
 from cdtext.errors import CdtextError
 
+log = logging.getLogger(__name__)
+
 TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
 STORE_SUFFIXES = {".duckdb", ".db"}
 BATCH = 5000
+#: passages classified between two progress calls
+STEP = 500
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -37,12 +42,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH, incremental: bool = False) -> int:
+def classify_store(
+    store: str | Path,
+    classifier: Classifier,
+    batch: int = BATCH,
+    incremental: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Classify the passages of a store into its ``predictions`` table, in batches; return the count.
 
     With ``incremental``, only passages without a prediction from this same
     model are classified, and predictions of passages no longer in the store
-    are dropped; otherwise the table is rebuilt.
+    are dropped; otherwise the table is rebuilt. Each batch is written when it
+    is done, so a stopped run keeps what it classified. ``progress(done,
+    total)`` is called every :data:`STEP` passages.
     """
     from cdtext.store import Store
 
@@ -52,12 +65,21 @@ def classify_store(store: str | Path, classifier: Classifier, batch: int = BATCH
         ids = s.passages_to_classify(sha, incremental)
         for start in range(0, len(ids), batch):
             chunk = s.passages_between(ids[start], ids[min(start + batch, len(ids)) - 1], incremental)
-            pred = classifier.predict(chunk.rename(columns={"passage_id": "id"})).rename(columns={"id": "passage_id"})
+            if chunk.empty:
+                continue
+            parts = []
+            for at in range(0, len(chunk), STEP):  # each passage is classified on its own: steps change nothing
+                piece = chunk.iloc[at : at + STEP].rename(columns={"passage_id": "id"})
+                parts.append(classifier.predict(piece).rename(columns={"id": "passage_id"}))
+                if progress is not None:
+                    progress(n + at + len(piece), len(ids))
+            pred = pd.concat(parts, ignore_index=True)
             pred["doc_id"] = chunk["doc_id"].values
             pred["model"] = classifier.name
             pred["model_sha256"] = sha
             s.write_predictions(pred)
             n += len(pred)
+            log.info("classified %d of %d passage(s) with %s (stored)", n, len(ids), classifier.name)
     return n
 
 
@@ -113,12 +135,14 @@ def classify_inputs(
     store: str | Path | None = None,
     explain: bool = False,
     config: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Classified:
     """Classify table files, one store, or documents and folders (ingested into ``store`` on the way).
 
     Table files (.csv, .jsonl, .parquet with a ``text`` column) give one row per table row; a store has its
     passages classified into its ``predictions`` table; documents are ingested into ``store`` (a temporary
     one when not given) first. Store rows carry the passage's provenance (document, page, city, country ...).
+    ``progress(done, total)`` follows the passages of a store as they are classified.
     """
     import tempfile
 
@@ -139,7 +163,7 @@ def classify_inputs(
 
             target = Path(store) if store else Path(scratch) / "classify.duckdb"
             ingest(paths, target, config=config)
-        n = classify_store(target, clf)
+        n = classify_store(target, clf, progress=progress)
         rows = read_predictions(target).rename(columns={"passage_id": "id"})
     first = ["id", "text"] + [c for c in clf.predict([]).columns if c not in ("id", "text")]
     rows = rows[first + list(PROVENANCE)]
