@@ -168,3 +168,16 @@ def test_verdict_rule_validation() -> None:
         VerdictRule(min_coherence=2)
     with pytest.raises(ConfigError, match="unknown verdict setting"):
         VerdictRule.resolve({"boundary": 1})
+
+
+def test_measures_of_draws_by_matrix_product_equal_the_einsum_ones_exactly() -> None:
+    rng = np.random.default_rng(3)
+    r, n = 25, 400
+    fn = (rng.random((r, n, 5)) < 0.2).astype(float)
+    d = (rng.random((r, n)) < 0.4).astype(float)
+    a = (rng.random((r, n)) < 0.5).astype(float) * d
+    areas = (rng.random((r, n, 9)) < 0.15).astype(float) * a[:, :, None]
+    fast, slow = measures(fn, d, a, areas, draws=True), measures(fn, d, a, areas)
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
