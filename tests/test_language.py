@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from click.testing import CliRunner
 
 import cdtext
@@ -101,3 +103,35 @@ def test_a_store_from_before_languages_gains_the_column(tmp_path: Path) -> None:
     cdtext.ingest([folder], store, config={"jobs": 1}, force=True)  # opened for writing: the column comes back
     with Store(store, read_only=True) as db:
         assert db.languages() == ["fr"]
+
+
+def test_language_counts_only_documents_in_those_languages_and_unknown_ones(tmp_path: Path) -> None:
+    from cdtext.aggregate import in_languages
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "council.txt").write_text(f"{EN}\n\n{EN}\n", encoding="utf-8")
+    (folder / "conseil.txt").write_text(f"{FR}\n\n{FR}\n", encoding="utf-8")
+    (folder / "short.txt").write_text("Minutes of the meeting held on Monday evening at City Hall.\n", encoding="utf-8")
+    runner = CliRunner()
+    out = tmp_path / "out"
+    args = ["run", str(folder), "--out", str(out), "--jobs", "1", "--model", "fast", "--replicates", "0"]
+    assert runner.invoke(main, [*args, "--by", "language"]).exit_code == 0
+    store = str(out / "cdtext.duckdb")
+    units = ["profile", "--store", store, "--by", "language", "--replicates", "0", "--format", "csv"]
+    every = runner.invoke(main, units).output
+    english = runner.invoke(main, [*units, "--language", "EN"]).output
+    assert "fr," in every and "fr," not in english and "en," in english and "(unknown)," in english
+    docs = cdtext.read_documents(store)
+    assert sorted(in_languages(docs, ["en"]).language.fillna("-")) == ["-", "en"]
+    assert len(in_languages(docs, [])) == len(docs) == len(in_languages(docs.drop(columns="language"), ["en"]))
+    # run --language: the card records it, and the report counts only those documents' passages
+    only = runner.invoke(main, [*args, "--by", "language", "--language", "en"])
+    assert only.exit_code == 0 and "note: 1 document is not in English (fr 1); left out of the profiles" in only.output
+    card = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert card["settings"]["languages"] == ["en"]
+    assert "fr" not in set(pd.read_csv(out / "profiles.csv").language.dropna())
+    network = runner.invoke(main, ["network", "--store", store, "--language", "en,de"])
+    assert network.exit_code == 0, network.output
+    bad = runner.invoke(main, [*units, "--language", "english"])
+    assert bad.exit_code == 2 and "two-letter language codes" in bad.output

@@ -248,6 +248,14 @@ def _check_by(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[s
     return cols
 
 
+def in_languages(documents: pd.DataFrame, languages: Sequence[str] | None) -> pd.DataFrame:
+    """The documents written in one of ``languages`` (ISO 639-1 codes), and those whose language is unknown
+    (short or unclear texts); all of them when ``languages`` is empty or the table has no ``language`` column."""
+    if not languages or "language" not in documents.columns:
+        return documents
+    return documents[documents.language.isna() | documents.language.isin(list(languages))]
+
+
 def join_predictions(predictions: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Attach each prediction row to its document's metadata (first ok path per doc_id)."""
     docs = documents[documents.status == "ok"] if "status" in documents.columns else documents

@@ -56,6 +56,28 @@ def _by_columns(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return ",".join(columns)
 
 
+def _language_codes(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    """``--language``: comma-separated two-letter ISO 639-1 codes (en, fr ...), or none."""
+    if not value:
+        return ()
+    codes = tuple(c.strip().lower() for c in value.split(","))
+    if not all(len(c) == 2 and c.isascii() and c.isalpha() for c in codes):
+        raise click.BadParameter(f"{value!r}: give two-letter language codes separated by commas, e.g. en or en,fr")
+    return codes
+
+
+def language_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--language",
+        "language",
+        default=None,
+        metavar="CODES",
+        callback=_language_codes,
+        help="Count only documents in these languages (ISO 639-1 codes, e.g. en or en,fr) and those whose "
+        "language is unknown [default: every document].",
+    )(fn)
+
+
 def _library_call(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into click errors (``Error: ...`` and exit code 1)."""
 
@@ -451,7 +473,7 @@ def status(store: str) -> None:
         if others:
             click.echo(
                 f"note: {describe(others)}; the models read English, so their passages' labels mean little "
-                "(--by city,language profiles them apart; --exclude leaves them out)"
+                "(--language en counts only English ones; --by city,language profiles them apart)"
             )
 
 
@@ -964,6 +986,7 @@ def _store_predictions(store: str, model: str | None) -> tuple[Any, Any, Any]:
 @by_option
 @model_option
 @profile_options
+@language_option
 @click.option(
     "--out",
     "out",
@@ -988,6 +1011,7 @@ def profile(
     seed: int,
     min_diplomacy: float,
     min_coherence: float,
+    language: tuple[str, ...],
     out: str,
     fmt: str | None,
 ) -> None:
@@ -999,11 +1023,12 @@ def profile(
     verdict. Classifies the store first when it has no predictions (or when
     --model is given).
     """
-    from cdtext.aggregate import compare
+    from cdtext.aggregate import compare, in_languages
     from cdtext.aggregate import profile as run_profile
     from cdtext.export import write_table
 
     predictions, documents, _ = _store_predictions(store, model)
+    documents = in_languages(documents, language)
     rule = {"min_diplomacy": min_diplomacy, "min_coherence": min_coherence}
     table = compare(run_profile(predictions, documents, by, replicates=replicates, seed=seed, rule=rule))
     if fmt == "table" or (fmt is None and out == "-" and sys.stdout.isatty()):
@@ -1040,6 +1065,7 @@ def profile(
 @click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
 @model_option
 @profile_options
+@language_option
 @_library_call
 def report(
     store: str,
@@ -1051,6 +1077,7 @@ def report(
     seed: int,
     min_diplomacy: float,
     min_coherence: float,
+    language: tuple[str, ...],
 ) -> None:
     """Write a self-contained HTML report: verdicts, charts, evidence passages, method and limits.
 
@@ -1061,11 +1088,13 @@ def report(
     JavaScript; passage text is escaped and a Content-Security-Policy forbids
     scripts.
     """
+    from cdtext.aggregate import in_languages
     from cdtext.export import atomic_path
     from cdtext.report import render_report
     from cdtext.store import Store
 
     predictions, documents, clf = _store_predictions(store, model)
+    documents = in_languages(documents, language)
     units = by.split(",")
     with Store(store, read_only=True) as db:  # the partner section, when `cdtext run` or `network` found them
         partners = db.partners_with_documents() if db.has_table("partners") else None
@@ -1106,6 +1135,7 @@ def report(
 @by_option
 @model_option
 @profile_options
+@language_option
 @click.option("--title", default="City diplomacy profile", show_default=True, help="Report title.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary.")
 @_library_call
@@ -1120,6 +1150,7 @@ def run_command(
     seed: int,
     min_diplomacy: float,
     min_coherence: float,
+    language: tuple[str, ...],
     title: str,
     quiet: bool,
     **options: Any,
@@ -1162,6 +1193,7 @@ def run_command(
         notify=notify,
         force=force,
         classify_progress=passages,
+        languages=language,
     )
     if not quiet:
         click.echo(
@@ -1197,8 +1229,11 @@ def run_command(
     show_default=True,
     help="Output file; - writes csv or json to standard output.",
 )
+@language_option
 @_library_call
-def network(store: str, by: str, model: str | None, fmt: str | None, min_passages: int, out: str) -> None:
+def network(
+    store: str, by: str, model: str | None, fmt: str | None, min_passages: int, out: str, language: tuple[str, ...]
+) -> None:
     """Export the city-partner network: who each unit engages with abroad, by function.
 
     Partners are the foreign cities, countries, regions, city networks and
@@ -1211,7 +1246,7 @@ def network(store: str, by: str, model: str | None, fmt: str | None, min_passage
     cols = by.split(",")
     suffix = Path(out).suffix.lower().lstrip(".") if out != "-" else ""
     fmt = fmt or (suffix if suffix in (*GRAPH_FORMATS, "csv") else "csv")
-    partners, table = store_network(store, cols, model)
+    partners, table = store_network(store, cols, model, languages=language)
     table = table[table.passages >= min_passages] if fmt == "csv" else table
     if fmt == "csv":
         write_table(table, out, "csv")

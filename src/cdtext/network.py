@@ -150,15 +150,20 @@ def write_graph(graph: Any, out: str | Path, fmt: str) -> None:
 
 
 def store_network(
-    store: str | Path, by: Sequence[str] = ("city",), model: str | Path | None = None
+    store: str | Path,
+    by: Sequence[str] = ("city",),
+    model: str | Path | None = None,
+    languages: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(partner mentions with their units, network table)`` of a store; partners are found (and stored) when it
-    has none yet,
-    and its passages classified when it has no predictions (as ``cdtext profile`` does)."""
+    has none yet, and its passages classified when it has no predictions (as ``cdtext profile`` does).
+    ``languages``: count only documents in these languages and those of unknown language."""
+    from cdtext.aggregate import in_languages
     from cdtext.classify.batch import store_predictions
     from cdtext.store import Store, read_passages
 
     predictions, documents, _clf, _n = store_predictions(store, model)
+    documents = in_languages(documents, languages)
     with Store(store, read_only=True) as db:
         has = db.has_table("partners")
     if not has:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ def run(
     notify: Notify | None = None,
     force: bool = False,
     classify_progress: Callable[[int, int], None] | None = None,
+    languages: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Run every stage; return the run card (also written to ``run.json``).
 
@@ -132,7 +133,9 @@ def run(
     as on a first run. ``rule`` sets the verdict rule (see
     :class:`cdtext.aggregate.VerdictRule`). ``progress(path, status)`` is
     called once per file read, ``classify_progress(done, total)`` as
-    passages are classified.
+    passages are classified. ``languages`` (ISO 639-1 codes) counts only
+    documents in those languages and those of unknown language in the
+    profiles, partners and report.
     """
     say = notify or (lambda _msg: None)
     out = Path(out_dir)
@@ -145,6 +148,7 @@ def run(
         **({"rule": rule} if rule else {}),
         "ingest": IngestConfig.resolve(config).to_dict(),
         "meta": str(meta) if meta else None,
+        **({"languages": list(languages)} if languages else {}),
     }
     previous = None if force else _previous_card(out)
     if (
@@ -160,7 +164,7 @@ def run(
             say(f"classify: 0 new passage(s) with model {previous.get('model', {}).get('name', '?')}")
             return _keep_previous(previous, out, len(inventory["files"]), say, inventory)
 
-    from cdtext.aggregate import VerdictRule, compare, profile
+    from cdtext.aggregate import VerdictRule, compare, in_languages, profile
     from cdtext.classify.api import Classifier
     from cdtext.classify.batch import classify_store, read_predictions
     from cdtext.classify.persist import library_versions
@@ -182,11 +186,14 @@ def run(
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
     with Store(store, read_only=True) as db:
         others = other_languages(db.languages())
-    if others:
+    counted = {code: n for code, n in others.items() if not languages or code in languages}
+    if counted:
         say(
-            f"warning: {describe(others)}; the models read English, so their passages' labels mean little "
-            "(--by city,language profiles them apart; --exclude leaves them out)"
+            f"warning: {describe(counted)}; the models read English, so their passages' labels mean little "
+            "(--language en counts only English ones; --by city,language profiles them apart)"
         )
+    elif others:
+        say(f"note: {describe(others)}; left out of the profiles (--language {','.join(languages or ())})")
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying
@@ -218,7 +225,7 @@ def run(
         predictions_only = db.table("predictions")
         counts = db.status_counts()
     predictions = read_predictions(store)
-    documents = read_documents(store)
+    documents = in_languages(read_documents(store), languages)
     verdict_rule = VerdictRule.resolve(rule)
     profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=verdict_rule))
     timings["profile"] = time.perf_counter() - t
