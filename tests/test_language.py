@@ -131,6 +131,9 @@ def test_language_counts_only_documents_in_those_languages_and_unknown_ones(tmp_
     card = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert card["settings"]["languages"] == ["en"]
     assert "fr" not in set(pd.read_csv(out / "profiles.csv").language.dropna())
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "1 document is not in English (fr 1); left out (--language en)" in report
+    assert "the models read English" not in report and "labels of\ntheir passages mean little" not in report
     network = runner.invoke(main, ["network", "--store", store, "--language", "en,de"])
     assert network.exit_code == 0, network.output
     bad = runner.invoke(main, [*units, "--language", "english"])

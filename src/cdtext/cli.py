@@ -1093,8 +1093,8 @@ def report(
     from cdtext.report import render_report
     from cdtext.store import Store
 
-    predictions, documents, clf = _store_predictions(store, model)
-    documents = in_languages(documents, language)
+    predictions, every_document, clf = _store_predictions(store, model)
+    documents = in_languages(every_document, language)
     units = by.split(",")
     with Store(store, read_only=True) as db:  # the partner section, when `cdtext run` or `network` found them
         partners = db.partners_with_documents() if db.has_table("partners") else None
@@ -1105,7 +1105,7 @@ def report(
         network = unit_network(partners, documents, predictions, units)[1]
     html = render_report(
         predictions,
-        documents,
+        every_document,
         network=network,
         partners=partners,
         by=units,
@@ -1116,6 +1116,7 @@ def report(
         replicates=replicates,
         seed=seed,
         rule={"min_diplomacy": min_diplomacy, "min_coherence": min_coherence},
+        languages=language,
     )
     with atomic_path(out, "w") as fh:
         fh.write(html)

@@ -225,7 +225,8 @@ def run(
         predictions_only = db.table("predictions")
         counts = db.status_counts()
     predictions = read_predictions(store)
-    documents = in_languages(read_documents(store), languages)
+    every_document = read_documents(store)
+    documents = in_languages(every_document, languages)
     verdict_rule = VerdictRule.resolve(rule)
     profiles = compare(profile(predictions, documents, by, replicates=replicates, seed=seed, rule=verdict_rule))
     timings["profile"] = time.perf_counter() - t
@@ -251,7 +252,7 @@ def run(
     write_table(network, out / "network.csv")
     html = render_report(
         predictions,
-        documents,
+        every_document,
         profiles=profiles,
         network=network,
         partners=partners,
@@ -263,6 +264,7 @@ def run(
         store_name=store.name,
         replicates=replicates,
         seed=seed,
+        languages=languages,
     )
     with atomic_path(out / "report.html", "w") as fh:
         fh.write(html)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cdtext import __version__
-from cdtext.aggregate import VerdictRule, compare, evidence, profile
+from cdtext.aggregate import VerdictRule, compare, evidence, in_languages, profile
 from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
 from cdtext.language import describe, other_languages
@@ -179,6 +180,7 @@ def render_report(
     seed: int = 0,
     rule: VerdictRule | dict[str, Any] | None = None,
     evidence_k: int = 3,
+    languages: Sequence[str] | None = None,
 ) -> str:
     """The report as an HTML string.
 
@@ -186,7 +188,14 @@ def render_report(
     has them already); without them they are computed here with ``replicates``, ``seed`` and ``rule``.
     ``network`` (:func:`cdtext.network.network_table`) adds the "Partners abroad" section, and ``partners``
     (the partner mentions, as in ``partners.csv``) an evidence passage for each partner shown there.
+    ``languages`` counts only documents in those languages and those of unknown language (give ``documents``
+    whole: the report says which it left out).
     """
+    read_all = documents[documents.status == "ok"] if "status" in documents.columns else documents
+    others = other_languages(read_all.language) if "language" in read_all.columns else {}
+    left_out = {code: n for code, n in others.items() if languages and code not in languages}
+    others = {code: n for code, n in others.items() if code not in left_out}
+    documents = in_languages(documents, languages)
     by = by or ["city"]
     rule = VerdictRule.resolve(rule)
     if profiles is None:
@@ -266,8 +275,6 @@ def render_report(
         # a table read as records (its rows are the documents) and what --exclude left out are not documents read
         documents = documents[~documents.status.isin(["table", "excluded"])]
     n_ok = int((documents.status == "ok").sum()) if "status" in documents.columns else len(documents)
-    read = documents[documents.status == "ok"] if "status" in documents.columns else documents
-    others = other_languages(read.language) if "language" in read.columns else {}
     return template.render(
         title=title,
         version=__version__,
@@ -275,6 +282,9 @@ def render_report(
         n_documents=len(documents),
         n_ok=n_ok,
         other_languages=describe(others) if others else "",
+        left_out_languages=f"{describe(left_out)}; left out (--language {','.join(languages or ())})"
+        if left_out
+        else "",
         n_passages=len(predictions),
         by_label=" × ".join(by),
         model_name=model_name,
