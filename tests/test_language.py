@@ -133,6 +133,7 @@ def test_language_counts_only_documents_in_those_languages_and_unknown_ones(tmp_
     assert "fr" not in set(pd.read_csv(out / "profiles.csv").language.dropna())
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "1 document is not in English (fr 1); left out (--language en)" in report
+    assert "2 documents (2 read) · 3 passages" in report  # council (2 passages) and short (1), not conseil
     assert "the models read English" not in report and "labels of\ntheir passages mean little" not in report
     network = runner.invoke(main, ["network", "--store", store, "--language", "en,de"])
     assert network.exit_code == 0, network.output

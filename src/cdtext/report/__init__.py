@@ -285,7 +285,7 @@ def render_report(
         left_out_languages=f"{describe(left_out)}; left out (--language {','.join(languages or ())})"
         if left_out
         else "",
-        n_passages=len(predictions),
+        n_passages=int(predictions.doc_id.isin(documents.doc_id).sum()) if languages else len(predictions),
         by_label=" × ".join(by),
         model_name=model_name,
         units=units,
