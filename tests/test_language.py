@@ -40,6 +40,16 @@ def test_detect_names_the_language_of_a_text_and_leaves_short_or_unclear_ones_un
     assert detect("\n\n".join([EN * 12, FR * 12, DE * 12])) is None
 
 
+def _mixed_folder(tmp_path: Path) -> Path:
+    """An English document of two passages, a French one, and one too short to tell."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "council.txt").write_text(f"{EN}\n\n{EN}\n", encoding="utf-8")
+    (folder / "conseil.txt").write_text(f"{FR}\n\n{FR}\n", encoding="utf-8")
+    (folder / "short.txt").write_text("Minutes of the meeting held on Monday evening at City Hall.\n", encoding="utf-8")
+    return folder
+
+
 def test_other_languages_and_their_description() -> None:
     counts = other_languages(["en", "fr", None, "fr", "de", "en"])
     assert counts == {"fr": 2, "de": 1}
@@ -48,11 +58,7 @@ def test_other_languages_and_their_description() -> None:
 
 
 def test_ingest_records_languages_and_status_run_and_report_point_out_the_others(tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "council.txt").write_text(f"{EN}\n\n{EN}\n", encoding="utf-8")
-    (folder / "conseil.txt").write_text(f"{FR}\n\n{FR}\n", encoding="utf-8")
-    (folder / "short.txt").write_text("Minutes of the meeting held on Monday evening at City Hall.\n", encoding="utf-8")
+    folder = _mixed_folder(tmp_path)
     rows = '"' + EN + '",Lyon\n"' + DE + '",Lyon\n'
     (folder / "items.csv").write_text("text,city\n" + rows, encoding="utf-8")
     runner = CliRunner()
@@ -108,11 +114,7 @@ def test_a_store_from_before_languages_gains_the_column(tmp_path: Path) -> None:
 def test_language_counts_only_documents_in_those_languages_and_unknown_ones(tmp_path: Path) -> None:
     from cdtext.aggregate import in_languages
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "council.txt").write_text(f"{EN}\n\n{EN}\n", encoding="utf-8")
-    (folder / "conseil.txt").write_text(f"{FR}\n\n{FR}\n", encoding="utf-8")
-    (folder / "short.txt").write_text("Minutes of the meeting held on Monday evening at City Hall.\n", encoding="utf-8")
+    folder = _mixed_folder(tmp_path)
     runner = CliRunner()
     out = tmp_path / "out"
     args = ["run", str(folder), "--out", str(out), "--jobs", "1", "--model", "fast", "--replicates", "0"]

@@ -450,7 +450,7 @@ def ingest(
 def status(store: str) -> None:
     """Summarise the documents in a store by status, with the reasons for failures."""
     from cdtext.errors import StoreError
-    from cdtext.language import describe, other_languages
+    from cdtext.language import other_languages, warning
     from cdtext.store import Store
 
     try:
@@ -471,10 +471,7 @@ def status(store: str) -> None:
         click.echo(f"{db.passage_count()} passage(s)")
         others = other_languages(db.languages())
         if others:
-            click.echo(
-                f"note: {describe(others)}; the models read English, so their passages' labels mean little "
-                "(--language en counts only English ones; --by city,language profiles them apart)"
-            )
+            click.echo(f"note: {warning(others)}")
 
 
 @main.command()

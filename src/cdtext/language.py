@@ -91,3 +91,23 @@ def describe(counts: dict[str, int]) -> str:
     n = sum(counts.values())
     listed = ", ".join(f"{code} {k}" for code, k in counts.items())
     return f"{n} document{'s are' if n != 1 else ' is'} not in English ({listed})"
+
+
+def split_counts(counts: dict[str, int], languages: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """``(still counted, left out)``: the :func:`other_languages` counts a ``--language`` choice keeps in the
+    figures and those it leaves out (none without a choice)."""
+    left = {code: n for code, n in counts.items() if languages and code not in languages}
+    return {code: n for code, n in counts.items() if code not in left}, left
+
+
+def warning(counts: dict[str, int]) -> str:
+    """What to say of documents in other languages that are counted: their labels mean little, and how to act."""
+    return (
+        f"{describe(counts)}; the models read English, so their passages' labels mean little "
+        "(--language en counts only English ones; --by city,language profiles them apart)"
+    )
+
+
+def left_out_note(counts: dict[str, int], languages: Any, of: str = "") -> str:
+    """What to say of documents a ``--language`` choice left out (``of``: out of what)."""
+    return f"{describe(counts)}; left out{of} (--language {','.join(languages or ())})"

@@ -170,7 +170,7 @@ def run(
     from cdtext.classify.persist import library_versions
     from cdtext.export import atomic_path, write_table
     from cdtext.ingestion.driver import ingest
-    from cdtext.language import describe, other_languages
+    from cdtext.language import left_out_note, other_languages, split_counts, warning
     from cdtext.network import passage_partners, unit_network, unit_partner_figures
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
@@ -185,15 +185,11 @@ def run(
     timings["ingest"] = time.perf_counter() - t
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
     with Store(store, read_only=True) as db:
-        others = other_languages(db.languages())
-    counted = {code: n for code, n in others.items() if not languages or code in languages}
+        counted, left = split_counts(other_languages(db.languages()), languages)
     if counted:
-        say(
-            f"warning: {describe(counted)}; the models read English, so their passages' labels mean little "
-            "(--language en counts only English ones; --by city,language profiles them apart)"
-        )
-    elif others:
-        say(f"note: {describe(others)}; left out of the profiles (--language {','.join(languages or ())})")
+        say(f"warning: {warning(counted)}")
+    if left:
+        say(f"note: {left_out_note(left, languages, ' of the profiles')}")
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying

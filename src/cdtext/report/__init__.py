@@ -15,7 +15,7 @@ from cdtext import __version__
 from cdtext.aggregate import VerdictRule, compare, evidence, in_languages, profile
 from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
-from cdtext.language import describe, other_languages
+from cdtext.language import describe, left_out_note, other_languages, split_counts
 from cdtext.report import charts
 
 #: a longer list of units listed apart is folded away under a line that counts them by reason
@@ -192,9 +192,9 @@ def render_report(
     whole: the report says which it left out).
     """
     read_all = documents[documents.status == "ok"] if "status" in documents.columns else documents
-    others = other_languages(read_all.language) if "language" in read_all.columns else {}
-    left_out = {code: n for code, n in others.items() if languages and code not in languages}
-    others = {code: n for code, n in others.items() if code not in left_out}
+    others, left_out = split_counts(
+        other_languages(read_all.language) if "language" in read_all.columns else {}, languages
+    )
     documents = in_languages(documents, languages)
     by = by or ["city"]
     rule = VerdictRule.resolve(rule)
@@ -282,9 +282,7 @@ def render_report(
         n_documents=len(documents),
         n_ok=n_ok,
         other_languages=describe(others) if others else "",
-        left_out_languages=f"{describe(left_out)}; left out (--language {','.join(languages or ())})"
-        if left_out
-        else "",
+        left_out_languages=left_out_note(left_out, languages) if left_out else "",
         n_passages=int(predictions.doc_id.isin(documents.doc_id).sum()) if languages else len(predictions),
         by_label=" × ".join(by),
         model_name=model_name,
