@@ -158,6 +158,22 @@ def test_stand_off_labels_resolve_from_documents_and_catch_edits(sheet: Path, tm
     assert bad.exit_code == 1 and f"{so}:3: passage" in bad.output and "does not match its sha1" in bad.output
 
 
+def test_a_stored_passage_id_naming_other_text_falls_back_on_the_span(sheet: Path, store: Path, tmp_path: Path) -> None:
+    # labels made before a document was segmented differently: the id now names another passage of it
+    filled = tmp_path / "a.csv"
+    fill(sheet, filled, "ann")
+    so = tmp_path / "a.jsonl"
+    assert run("labels", "standoff", filled, "--out", so).exit_code == 0
+    rows = [json.loads(line) for line in so.read_text().splitlines()]
+    a, b = next((x, y) for x in rows for y in rows if x is not y and x["id"][:16] == y["id"][:16])
+    a["id"] = b["id"]
+    so.write_text("".join(json.dumps(r) + "\n" for r in rows if r is not b))
+    labels = cdtext.read_labels([so], store=store)
+    original = pd.read_csv(filled, keep_default_na=False).set_index("id")["text"]
+    assert all(original[r.id] == r.text for r in labels.itertuples() if r.id != b["id"])
+    assert labels.set_index("id").loc[b["id"], "text"] != original[b["id"]]
+
+
 def test_train_on_stand_off_labels_from_the_documents(sheet: Path, tmp_path: Path) -> None:
     filled = tmp_path / "a.csv"
     fill(sheet, filled, "ann")

@@ -87,7 +87,9 @@ def resolve_texts(
             by_id = db.passages_by_id(ids)
             texts = {r.passage_id: (r.text, r.doc_id) for r in by_id.itertuples()}
             for i, row in out.iterrows():
-                if row["id"] in texts:
+                # a stored passage with the row's id but another text (the document was segmented differently
+                # when it was labelled) does not count: the row's span or hash is looked for below
+                if row["id"] in texts and (not row["sha1"] or passage_sha1(texts[row["id"]][0]) == row["sha1"]):
                     resolved[i] = texts[row["id"]]
             sources = out.loc[[i for i in out.index if i not in resolved and out.at[i, "source"]], "source"]
             if len(sources):
