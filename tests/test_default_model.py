@@ -201,7 +201,7 @@ def test_classifying_a_store_in_steps_reports_progress_and_changes_no_prediction
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cdtext
-    from cdtext.classify import batch
+    from cdtext.classify import api, batch
 
     store = tmp_path / "s.duckdb"
     cdtext.ingest([SAMPLES], store, config={"jobs": 1})
@@ -210,12 +210,14 @@ def test_classifying_a_store_in_steps_reports_progress_and_changes_no_prediction
     n = batch.classify_store(store, clf, progress=lambda done, total: calls.append((done, total)))
     whole = batch.read_predictions(store, with_passages=False).sort_values("passage_id").reset_index(drop=True)
     assert n == len(whole) > 20 and calls == [(n, n)]  # fewer passages than one step: one call
-    monkeypatch.setattr(batch, "STEP", 7)
+    monkeypatch.setattr(api, "STEP", 7)
     calls.clear()
     batch.classify_store(store, clf, batch=16, progress=lambda done, total: calls.append((done, total)))
     steps = batch.read_predictions(store, with_passages=False).sort_values("passage_id").reset_index(drop=True)
-    sizes = [min(16, n - s) for s in range(0, n, 16)]
-    expected = [s * 16 + at + min(7, size - at) for s, size in enumerate(sizes) for at in range(0, size, 7)]
+    chunks = batch._chunks(whole.passage_id.tolist(), 16)  # about 16 passages, whole documents
+    docs = whole.passage_id.str.rsplit("-", n=1).str[0]
+    assert len(chunks) > 1 and all(docs[e - 1] != docs[e] for _, e in chunks[:-1])
+    expected = [s + at + min(7, e - s - at) for s, e in chunks for at in range(0, e - s, 7)]
     assert [d for d, _ in calls] == expected and expected[-1] == n
     assert {t for _, t in calls} == {n}
     probabilities = [c for c in whole.columns if c.startswith("p_")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "default"
 LEXICON = "lexicon"
+#: passages classified between two progress calls
+STEP = 500
 
 
 def default_model_path() -> Path:
@@ -99,22 +101,58 @@ class Classifier:
         return isinstance(self.model, LexiconClassifier)
 
     # -- prediction ----------------------------------------------------------------
-    def _proba_and_labels(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(label probabilities in LABELS order, 0/1 labels, p_any_function)``: the lexicon and the trained
-        model both give head probabilities in HEADS order and decide labels in LABELS order."""
-        from cdtext.classify.model import ANY, HEADS
+    @property
+    def has_context(self) -> bool:
+        """Whether the model carries a context stage (:mod:`cdtext.classify.context`), read from its card."""
+        return bool(self.card.get("context"))
 
-        heads = self.model.predict_proba(texts)
-        labels = self.model.decide(heads)
+    def _proba_and_labels(
+        self,
+        texts: Sequence[str],
+        doc_ids: Sequence[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(label probabilities in LABELS order, 0/1 labels, p_any_function)``: the lexicon and the trained
+        model both give head probabilities in HEADS order and decide labels in LABELS order.
+
+        With ``doc_ids`` (one per text, each document's passages in order), a model's context stage revises
+        the function probabilities from the passages around each one. ``progress(done)`` is called every
+        :data:`STEP` texts; every passage is first classified on its own, so steps change nothing.
+        """
+        from cdtext.classify.model import ANY, HEADS, apply_thresholds
+
+        if progress is None:
+            heads = self.model.predict_proba(texts)
+        else:
+            parts = []
+            for at in range(0, len(texts), STEP):
+                parts.append(self.model.predict_proba(texts[at : at + STEP]))
+                progress(at + len(parts[-1]))
+            heads = np.vstack(parts) if parts else self.model.predict_proba(texts)
+        stage = getattr(self.model, "context_", None)
+        if stage is not None and doc_ids is not None:
+            heads = stage.apply(heads, doc_ids)
+            labels = apply_thresholds(heads, stage.thresholds(self.model.thresholds_))
+        else:
+            labels = self.model.decide(heads)
         keep = [HEADS.index(label) for label in LABELS]
         return heads[:, keep], labels, heads[:, HEADS.index(ANY)]
 
-    def predict(self, data: Sequence[str] | pd.DataFrame, explain: bool = False) -> pd.DataFrame:
+    def predict(
+        self,
+        data: Sequence[str] | pd.DataFrame,
+        explain: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> pd.DataFrame:
         """One row per passage: ids, text, probabilities and labels (see docs/classify.md).
 
         ``data`` is a list of texts or a DataFrame with a ``text`` column (and
-        optionally ``id`` or ``passage_id``).
+        optionally ``id`` or ``passage_id``). A DataFrame with a ``doc_id``
+        column (each document's rows in document order) lets a model's context
+        stage read each passage with its document; a list of texts is classified
+        passage by passage. ``progress(done)`` follows long inputs.
         """
+        doc_ids = None
         if isinstance(data, pd.DataFrame):
             if "text" not in data.columns:
                 raise CdtextError("the table has no 'text' column; name the passage text column 'text'")
@@ -125,10 +163,12 @@ class Classifier:
                 ids = data["passage_id"].astype(str).tolist()
             else:
                 ids = [str(i) for i in range(len(texts))]
+            if "doc_id" in data.columns:
+                doc_ids = data["doc_id"].fillna("").astype(str).tolist()
         else:
             texts = [str(t) for t in data]
             ids = [str(i) for i in range(len(texts))]
-        proba, labels, p_any = self._proba_and_labels(texts)
+        proba, labels, p_any = self._proba_and_labels(texts, doc_ids, progress)
         out = pd.DataFrame({"id": ids, "text": texts})
         for j, f in enumerate(FUNCTIONS):
             out[f"p_{f}"] = proba[:, j].round(4)

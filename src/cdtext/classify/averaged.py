@@ -70,18 +70,27 @@ class AveragedClassifier:
     """``base`` (a :class:`~cdtext.classify.model.PassageClassifier`) averaged with ``scorer`` (a
     :class:`~cdtext.classify.transformer.TransformerScorer`); ``calibration`` is ``(7, 2)`` Platt slopes and
     intercepts for the transformer's scores, ``thresholds`` one per head in :data:`HEADS` order, ``gate`` the
-    base model's function probability below which the transformer does not read a passage (0: it reads all)."""
+    base model's function probability below which the transformer does not read a passage (0: it reads all),
+    ``context`` an optional :class:`~cdtext.classify.context.ContextStage` (applied by
+    :class:`~cdtext.classify.api.Classifier` where passages come with their documents)."""
 
     features = "averaged"
 
     def __init__(
-        self, base: Any, scorer: Any, calibration: np.ndarray, thresholds: np.ndarray, gate: float = 0.0
+        self,
+        base: Any,
+        scorer: Any,
+        calibration: np.ndarray,
+        thresholds: np.ndarray,
+        gate: float = 0.0,
+        context: Any = None,
     ) -> None:
         self.base = base
         self.scorer = scorer
         self.calibration_ = np.asarray(calibration, dtype=np.float64)
         self.thresholds_ = np.asarray(thresholds, dtype=np.float64)
         self.gate_ = float(gate)
+        self.context_ = context
 
     def transformer_proba(self, X: Sequence[str]) -> np.ndarray:
         """The transformer's calibrated probabilities, ``(n, 7)`` in :data:`TRANSFORMER_HEADS` order."""

@@ -18,8 +18,6 @@ log = logging.getLogger(__name__)
 TABLE_SUFFIXES = {".csv", ".jsonl", ".ndjson", ".parquet"}
 STORE_SUFFIXES = {".duckdb", ".db"}
 BATCH = 5000
-#: passages classified between two progress calls
-STEP = 500
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -42,6 +40,23 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def _document(passage_id: str) -> str:
+    return passage_id.rsplit("-", 1)[0]
+
+
+def _chunks(ids: Sequence[str], batch: int) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges of about ``batch`` ids each that never split a document (ids are
+    ``DOC-NNNNN``, in order), so that a context stage sees every passage of a document together."""
+    out, start = [], 0
+    while start < len(ids):
+        end = min(start + batch, len(ids))
+        while end < len(ids) and _document(ids[end]) == _document(ids[end - 1]):
+            end += 1
+        out.append((start, end))
+        start = end
+    return out
+
+
 def classify_store(
     store: str | Path,
     classifier: Classifier,
@@ -53,9 +68,10 @@ def classify_store(
 
     With ``incremental``, only passages without a prediction from this same
     model are classified, and predictions of passages no longer in the store
-    are dropped; otherwise the table is rebuilt. Each batch is written when it
-    is done, so a stopped run keeps what it classified. ``progress(done,
-    total)`` is called every :data:`STEP` passages.
+    are dropped; otherwise the table is rebuilt. Each batch (whole documents,
+    so that a context stage reads each passage with its document) is written
+    when it is done, so a stopped run keeps what it classified. ``progress(done,
+    total)`` is called every :data:`~cdtext.classify.api.STEP` passages.
     """
     from cdtext.store import Store
 
@@ -63,17 +79,13 @@ def classify_store(
     n = 0
     with Store(store) as s:
         ids = s.passages_to_classify(sha, incremental)
-        for start in range(0, len(ids), batch):
-            chunk = s.passages_between(ids[start], ids[min(start + batch, len(ids)) - 1], incremental)
+        for start, end in _chunks(ids, batch):
+            chunk = s.passages_between(ids[start], ids[end - 1], incremental)
             if chunk.empty:
                 continue
-            parts = []
-            for at in range(0, len(chunk), STEP):  # each passage is classified on its own: steps change nothing
-                piece = chunk.iloc[at : at + STEP].rename(columns={"passage_id": "id"})
-                parts.append(classifier.predict(piece).rename(columns={"id": "passage_id"}))
-                if progress is not None:
-                    progress(n + at + len(piece), len(ids))
-            pred = pd.concat(parts, ignore_index=True)
+            step = None if progress is None else (lambda done, at=n: progress(at + done, len(ids)))
+            pred = classifier.predict(chunk.rename(columns={"passage_id": "id"}), progress=step)
+            pred = pred.rename(columns={"id": "passage_id"})
             pred["doc_id"] = chunk["doc_id"].values
             pred["model"] = classifier.name
             pred["model_sha256"] = sha

@@ -267,6 +267,7 @@ class PassageClassifier:
             self.thresholds_[j] = best_threshold(y[on], proba[on])
         self.coef_ = self.coef_.astype(np.float32)  # halves the model file; scores are unchanged to ~1e-6
         self.classes_ = np.array(HEADS)
+        self.context_ = None  # a context stage is fitted apart (cdtext.classify.context), on whole documents
         return self
 
     def _oof_scores(self, features: Any, y: np.ndarray, weight: np.ndarray, groups: Any = None) -> np.ndarray:

@@ -49,6 +49,9 @@ ARRAYS = {
 #: (7 Platt pairs, one threshold per head, the gate below which the transformer does not read a passage)
 AVERAGED_FORMAT = "cdtext-averaged-2"
 AVERAGED_ARRAYS = {"calibration": "f", "thresholds": "f", "gate": "f"}
+#: the optional context stage of either kind of model (:mod:`cdtext.classify.context`): per revised head, the
+#: coefficients over the context features, an intercept and a threshold
+CONTEXT_ARRAYS = {"context_coef": "f", "context_intercept": "f", "context_thresholds": "f"}
 #: estimator parameters a card may set (anything else is refused)
 PARAMS = ("C", "ngram_max", "min_df", "max_features", "cv", "random_state", "features", "encoder", "dense_scale")
 
@@ -61,6 +64,36 @@ def library_versions(*extra: str) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def context_arrays(stage: Any) -> dict[str, np.ndarray]:
+    """The arrays of a context stage (none for None)."""
+    if stage is None:
+        return {}
+    return {
+        "context_coef": np.asarray(stage.coef_, np.float64),
+        "context_intercept": np.asarray(stage.intercept_, np.float64),
+        "context_thresholds": np.asarray(stage.thresholds_, np.float64),
+    }
+
+
+def context_card() -> dict[str, Any]:
+    """What a card says about a context stage (its figures are added by whoever fitted it)."""
+    from cdtext.classify.context import FEATURES, INPUTS, OUTPUTS, WINDOW
+
+    return {"inputs": list(INPUTS), "outputs": list(OUTPUTS), "window": WINDOW, "features": list(FEATURES)}
+
+
+def _context_stage(arrays: dict[str, np.ndarray], array_path: Path) -> Any:
+    """The context stage held in ``arrays``, or None; refuses arrays that do not fit together."""
+    if "context_coef" not in arrays:
+        return None
+    from cdtext.classify.context import ContextStage
+
+    stage = ContextStage(arrays["context_coef"], arrays["context_intercept"], arrays["context_thresholds"])
+    if not stage.fits():
+        raise ModelError(f"refusing to load {array_path}: its context stage's arrays do not fit together")
+    return stage
 
 
 def _arrays(model: Any) -> dict[str, np.ndarray]:
@@ -78,6 +111,7 @@ def _arrays(model: Any) -> dict[str, np.ndarray]:
         "calibration": np.asarray(model.calibration_, dtype=np.float64),
         "thresholds": np.asarray(model.thresholds_, dtype=np.float64),
         "idf": idf,
+        **context_arrays(getattr(model, "context_", None)),
         "vocabulary": vocabulary,
     }
 
@@ -95,6 +129,10 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path
     full = dict(card)
     full["format"] = FORMAT
     full["params"] = {k: v for k, v in model.get_params().items() if k in PARAMS}
+    if getattr(model, "context_", None) is not None:
+        full["context"] = {**context_card(), **(card.get("context") or {})}
+    else:
+        full.pop("context", None)
     if model.features in ("static", "both"):
         from cdtext.classify.encoder import encoder_hashes
 
@@ -123,9 +161,12 @@ def read_card(path: str | Path) -> dict[str, Any]:
 
 
 def _read_arrays(array_path: Path, expected: dict[str, str] = ARRAYS) -> dict[str, np.ndarray]:
+    """The arrays of a model file: exactly ``expected``, or those and a context stage's."""
     try:
         with np.load(array_path, allow_pickle=False) as archive:
             names = set(archive.files)
+            if names == set(expected) | set(CONTEXT_ARRAYS):
+                expected = {**expected, **CONTEXT_ARRAYS}
             if names != set(expected):
                 raise ModelError(
                     f"refusing to load {array_path}: unexpected arrays ({', '.join(sorted(names ^ set(expected)))})"
@@ -197,6 +238,7 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
     model.calibration_ = arrays["calibration"]
     model.thresholds_ = arrays["thresholds"]
     model.classes_ = np.array(HEADS)
+    model.context_ = _context_stage(arrays, array_path)
     return model, card
 
 
@@ -208,6 +250,7 @@ def save_averaged(
     card: dict[str, Any],
     base: str,
     transformer: str,
+    context: Any = None,
 ) -> tuple[Path, Path]:
     """Write an averaged model: its arrays, and a card naming the base model (a model beside it, with its card's
     SHA-256) and the transformer folder (with its files' SHA-256)."""
@@ -222,11 +265,16 @@ def save_averaged(
         calibration=np.asarray(calibration, np.float64),
         thresholds=np.asarray(thresholds, np.float64),
         gate=np.asarray(gate, np.float64),
+        **context_arrays(context),
     )
     with atomic_path(array_path, "wb") as fh:
         fh.write(buffer.getvalue())
     full = dict(card)
     full["format"] = AVERAGED_FORMAT
+    if context is not None:
+        full["context"] = {**context_card(), **(card.get("context") or {})}
+    else:
+        full.pop("context", None)
     full["base"] = {"name": base, "sha256": base_card["sha256"]}
     full["transformer"] = {"name": transformer, "sha256": TransformerScorer(transformer).sha256}
     full["file"] = array_path.name
@@ -268,4 +316,6 @@ def _load_averaged(array_path: Path, card: dict[str, Any]) -> Any:
         or not 0.0 <= float(gate) < 1.0
     ):
         raise ModelError(f"refusing to load {array_path}: its arrays do not fit together")
-    return AveragedClassifier(base, scorer, arrays["calibration"], arrays["thresholds"], float(gate))
+    return AveragedClassifier(
+        base, scorer, arrays["calibration"], arrays["thresholds"], float(gate), _context_stage(arrays, array_path)
+    )
