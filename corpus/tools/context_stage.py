@@ -1,38 +1,43 @@
 """Fit and measure the context stage of a shipped model (cdtext.classify.context) on the real corpus.
 
-    python corpus/tools/context_stage.py MODEL --store POOL.duckdb [--passages FT/passages.jsonl --folds FT/onnx]
-        [--cache DIR] [--dry-run]
+    python corpus/tools/context_stage.py MODEL --store POOL.duckdb [--passages FT/passages.jsonl] [--folds FT/onnx]
+        [--cache DIR] [--by-source] [--dry-run]
 
 MODEL is ``standard``, ``fast`` or ``default``. The stage reads a passage's
-probabilities with those of the other passages of its document, so it is
-fitted on out-of-fold probabilities of *every* passage of the labelled
-documents, not only the labelled ones. POOL.duckdb is ../shared/realworld-pool
-ingested by cdtext (made when missing; it holds third-party text, so it must
-lie outside the repository).
+probabilities with those of the passages around it, so it is fitted on
+out-of-fold probabilities of *every* passage of the labelled documents, not
+only the labelled ones. POOL.duckdb is ../shared/realworld-pool ingested by
+cdtext (made when missing; it holds third-party text, so it must lie outside
+the repository).
 
-Out of fold: the five folds grouped by document of the other tools (for the
-default, the folds of the transformer's export, ``--passages``). For each
-fold K, the model's recipe trained without K gives the probabilities of every
-passage of K's documents: the standard or fast recipe (``_fit`` with the
-shipped card's parameters), and for the default that recipe averaged with
-the transformer fine-tuned without K (``--folds``: FT/onnx/foldK, run as the
-shipped model runs, reading only the passages above the gate).
+Out of fold: the five folds grouped by document of the other tools (with
+``--passages``, the folds of the transformer's export; the default needs
+it). For each fold K, the model's recipe trained without K gives the
+probabilities of every passage of K's documents: the standard or fast recipe
+(``_fit`` with the shipped card's parameters), and for the default that
+recipe averaged with the transformer fine-tuned without K (``--folds``:
+FT/onnx/foldK, run as the shipped model runs, reading only the passages above
+the gate).
 
 Measured, with nothing chosen on the fold that is scored: for each fold K,
 the default's Platt scaling and gate, the model's thresholds and the stage
 (its regressions and, by an inner split over the other folds, its
-thresholds) are all fitted on the other folds. Printed beside the same
-figures without the stage. Then the stage is fitted on every fold and written
-into the shipped model's file, its card recording the figures (``--dry-run``:
-print only). The model's own arrays are unchanged; a default whose base gains a
-stage keeps its base's figures (the averaged model reads the base's
-probabilities, never its stage), but its card's record of the base's SHA-256 is
-renewed.
+thresholds) are all fitted on the other folds. Printed per fold and in all,
+beside the same figures without the stage. ``--by-source`` (standard, fast)
+adds leave-one-source-out: the recipe trained without a pool folder
+classifies its documents, the stage is fitted on the other folders' passages.
+Then the stage is fitted on every fold and written into the shipped model's
+file, its card recording the figures (``--dry-run``: print only). The model's
+own arrays are unchanged; when the default's base gains a stage, the default
+keeps its figures (the averaged model reads its base's probabilities, never
+its stage), and its card's record of the base's SHA-256 is renewed.
+docs/classify.md has the figures, and why no shipped model carries a stage.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -105,10 +110,11 @@ def base_all(name: str, real: pd.DataFrame, folds: np.ndarray, allp: pd.DataFram
     """``(N, 16)`` probabilities of every passage from the recipe of shipped model ``name`` trained without
     its document's fold."""
     path = cache / f"{name}_all.npy" if cache else None
-    key = f"{file_sha256(model_paths(MODELS / name)[1])}:{len(allp)}:{hash(tuple(folds))}"
+    params = read_card(MODELS / name)["params"]
+    made_of = json.dumps([params, [int(f) for f in folds], real.id.tolist(), allp.passage_id.tolist()], sort_keys=True)
+    key = hashlib.sha256(made_of.encode()).hexdigest()
     if path and path.exists() and path.with_suffix(".key").read_text() == key:
         return np.load(path)
-    params = read_card(MODELS / name)["params"]
     authored = load_corpus()
     authored = authored[authored.split == "train"]
     fold_of_doc = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folds))
@@ -143,6 +149,55 @@ def transformer_all(base, allp, doc_fold, read, fold_dir: Path, cache: Path | No
     return out
 
 
+def by_source(name, real, H, folds, allp, rows, base, cache: Path | None) -> dict:
+    """Leave-one-source-out with the stage, for a trained model: per pool folder with at least ten passages with a
+    function, the recipe trained without the folder gives every passage of its documents their probabilities;
+    the stage is fitted on the other folders' labelled passages (their five-fold out-of-fold probabilities) and
+    decides the folder's passages, anchoring and areas by the folder-less model's own thresholds. Beside it, the
+    same model without the stage (as its card's leave-one-source-out)."""
+    from cdtext.classify.api import source_folder
+    from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
+    from cdtext.labels import LABELS
+
+    params = read_card(MODELS / name)["params"]
+    authored = load_corpus()
+    authored = authored[authored.split == "train"]
+    folder = np.array([source_folder(g) for g in real.group])
+    doc_folder = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folder))
+    all_folder = allp.doc_id.map(doc_folder).to_numpy()
+    doc_ids = allp.doc_id.tolist()
+    x_oof = features(base, doc_ids)[rows]
+    keep = [HEADS.index(label) for label in LABELS]
+    out: dict[str, dict] = {"without": {}, "with": {}}
+    for source in sorted(set(folder)):
+        test = folder == source
+        if H[test, : len(OUTPUTS) - 1].any(axis=1).sum() < 10 or test.all():
+            continue
+        t0 = time.time()
+        model = _fit(params, authored, real[~test], LABEL_WEIGHT)
+        on = all_folder == source
+        p_all = np.zeros_like(base)
+        p_all[on] = model.predict_proba(allp.text[on].tolist())
+        p = p_all[rows][test]
+        stage = fit_stage(x_oof[~test], H[~test, : len(OUTPUTS)], folds[~test])
+        q = p.copy()
+        q[:, : len(OUTPUTS)] = stage.apply(p_all[on], [d for d, o in zip(doc_ids, on) if o])[
+            np.searchsorted(np.flatnonzero(on), rows[test])
+        ][:, : len(OUTPUTS)]
+        for kind, proba, decided in (
+            ("without", p, model.decide(p)),
+            ("with", q, apply_thresholds(q, stage.thresholds(model.thresholds_))),
+        ):
+            m = evaluate_predictions(H[test][:, keep], decided, proba[:, keep], n_boot=200)
+            out[kind][source] = add_present_macro(m)
+        print(
+            f"  leaving out {source}: macro-F1 (present) {out['without'][source]['macro_f1_present']:.3f} -> "
+            f"{out['with'][source]['macro_f1_present']:.3f} ({time.time() - t0:.0f} s)",
+            flush=True,
+        )
+    return {kind: add_mean_present(v) for kind, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", choices=("standard", "fast", "default"))
@@ -150,6 +205,7 @@ def main() -> None:
     ap.add_argument("--passages", type=Path, help="the transformer's export (its folds); needed for the default")
     ap.add_argument("--folds", type=Path, help="the fold networks, FT/onnx (default only)")
     ap.add_argument("--cache", type=Path, help="a folder outside the repository for the slow out-of-fold parts")
+    ap.add_argument("--by-source", action="store_true", help="also leave-one-source-out (standard and fast)")
     ap.add_argument("--dry-run", action="store_true")
     args = ap.parse_args()
     if args.model == "default" and not (args.passages and args.folds):
@@ -205,6 +261,14 @@ def main() -> None:
         with_stage[0][here] = q[here]
         with_stage[1][here] = apply_thresholds(q[here], stage.thresholds(t))
         print(f"  stage, fold {k + 1}: thresholds {np.round(stage.thresholds_, 2).tolist()}", flush=True)
+    for k in range(5):
+        here = folds == k
+        per = [figures(H[here], p[here], d[here]) for p, d in (without, with_stage)]
+        print(
+            f"  fold {k + 1}: macro-F1 {per[0]['macro_f1']:.3f} -> {per[1]['macro_f1']:.3f}, any-function "
+            f"{per[0]['any_function_f1']:.3f} -> {per[1]['any_function_f1']:.3f}",
+            flush=True,
+        )
     metrics = {}
     for name, (proba, decided) in (("without", without), ("with", with_stage)):
         m = metrics[name] = figures(H, proba, decided)
@@ -214,6 +278,9 @@ def main() -> None:
             f"{m['brier']:.3f}  " + " ".join(f"{f[:4]} {m['labels'][f]['f1']:.2f}" for f in HEADS[:5]),
             flush=True,
         )
+    loso = by_source(args.model, real, H, folds, allp, rows, base, args.cache) if args.by_source else {}
+    for kind, per in loso.items():
+        print(f"leave-one-source-out {kind} the stage: mean macro-F1 (present) {per['mean_macro_f1_present']:.3f}")
     everything = np.ones(len(real), bool)
     p_all = make(everything)
     stage = fit_stage(features(p_all, doc_ids)[rows], targets, folds)
@@ -245,7 +312,18 @@ def main() -> None:
         )
     else:
         model, card = load_model(MODELS / args.model)
-        card["metrics"] = {**card["metrics"], "real_cv_own": card["metrics"]["real_cv"], "real_cv": real_cv}
+        own = card["metrics"].get("real_cv_own") or card["metrics"]["real_cv"]  # the recipe's own CV, kept once
+        card["metrics"] = {**card["metrics"], "real_cv_own": own, "real_cv": real_cv}
+        if loso:
+            loso["with"]["protocol"] = (
+                "per source folder: the recipe trained without it classifies its documents' passages; the stage "
+                "fitted on the other folders' labelled passages (five-fold out-of-fold probabilities)"
+            )
+            card["metrics"]["real_by_source_own"] = card["metrics"].get("real_by_source_own") or card["metrics"].get(
+                "real_by_source"
+            )
+            card["metrics"]["real_by_source"] = loso["with"]
+            context["real_by_source_without_stage"] = loso["without"]
         card["context"] = context
         model.context_ = stage
         card.pop("sha256", None)

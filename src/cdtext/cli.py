@@ -908,7 +908,10 @@ def classify(
     predictions table), a table file (.csv, .jsonl, .parquet with a 'text'
     column and optional 'id'), or documents and folders, which are ingested
     into --store on the way (without --store, into a temporary store that is
-    removed afterwards). Rows go to --out.
+    removed afterwards). Rows go to --out. A model with a context stage
+    (docs/classify.md) reads each passage with its neighbours: in stores and
+    documents always, in a table only with a 'doc_id' column (each
+    document's rows in order).
     """
     from cdtext.classify.batch import classify_inputs
     from cdtext.export import write_table

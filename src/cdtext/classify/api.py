@@ -163,8 +163,8 @@ class Classifier:
                 ids = data["passage_id"].astype(str).tolist()
             else:
                 ids = [str(i) for i in range(len(texts))]
-            if "doc_id" in data.columns:
-                doc_ids = data["doc_id"].fillna("").astype(str).tolist()
+            if "doc_id" in data.columns:  # a row without one is a document of its own
+                doc_ids = [str(d) if pd.notna(d) and str(d) else f"\0{i}" for i, d in enumerate(data["doc_id"])]
         else:
             texts = [str(t) for t in data]
             ids = [str(i) for i in range(len(texts))]

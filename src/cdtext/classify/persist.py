@@ -77,11 +77,17 @@ def context_arrays(stage: Any) -> dict[str, np.ndarray]:
     }
 
 
-def context_card() -> dict[str, Any]:
+def context_card(stage: Any) -> dict[str, Any]:
     """What a card says about a context stage (its figures are added by whoever fitted it)."""
     from cdtext.classify.context import FEATURES, INPUTS, OUTPUTS, WINDOW
 
-    return {"inputs": list(INPUTS), "outputs": list(OUTPUTS), "window": WINDOW, "features": list(FEATURES)}
+    return {
+        "inputs": list(INPUTS),
+        "outputs": list(OUTPUTS),
+        "window": WINDOW,
+        "features": list(FEATURES),
+        "thresholds": {h: round(float(t), 3) for h, t in zip(OUTPUTS, stage.thresholds_)},
+    }
 
 
 def _context_stage(arrays: dict[str, np.ndarray], array_path: Path) -> Any:
@@ -130,7 +136,7 @@ def save_model(model: Any, path: str | Path, card: dict[str, Any]) -> tuple[Path
     full["format"] = FORMAT
     full["params"] = {k: v for k, v in model.get_params().items() if k in PARAMS}
     if getattr(model, "context_", None) is not None:
-        full["context"] = {**context_card(), **(card.get("context") or {})}
+        full["context"] = {**(card.get("context") or {}), **context_card(model.context_)}
     else:
         full.pop("context", None)
     if model.features in ("static", "both"):
@@ -272,7 +278,7 @@ def save_averaged(
     full = dict(card)
     full["format"] = AVERAGED_FORMAT
     if context is not None:
-        full["context"] = {**context_card(), **(card.get("context") or {})}
+        full["context"] = {**(card.get("context") or {}), **context_card(context)}
     else:
         full.pop("context", None)
     full["base"] = {"name": base, "sha256": base_card["sha256"]}
