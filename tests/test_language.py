@@ -137,6 +137,12 @@ def test_language_counts_only_documents_in_those_languages_and_unknown_ones(tmp_
     assert "1 document is not in English (fr 1); left out (--language en)" in report
     assert "2 documents (2 read) · 3 passages" in report  # council (2 passages) and short (1), not conseil
     assert "the models read English" not in report and "labels of\ntheir passages mean little" not in report
+    # leaving English out says so too
+    french = runner.invoke(main, [*args, "--by", "language", "--language", "fr"])
+    assert french.exit_code == 0, french.output
+    assert "note: 1 document is not in fr (en 1); left out of the profiles (--language fr)" in french.output
+    assert "warning: 1 document is not in English (fr 1)" in french.output
+    assert "1 document is not in fr (en 1); left out (--language fr)" in (out / "report.html").read_text("utf-8")
     network = runner.invoke(main, ["network", "--store", store, "--language", "en,de"])
     assert network.exit_code == 0, network.output
     bad = runner.invoke(main, [*units, "--language", "english"])

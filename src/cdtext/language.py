@@ -93,11 +93,19 @@ def describe(counts: dict[str, int]) -> str:
     return f"{n} document{'s are' if n != 1 else ' is'} not in English ({listed})"
 
 
+def language_counts(languages: Any) -> dict[str, int]:
+    """``code -> documents`` for every known language of the documents (an iterable of codes), most first."""
+    counts = Counter(str(code) for code in languages if isinstance(code, str) and code)
+    return dict(counts.most_common())
+
+
 def split_counts(counts: dict[str, int], languages: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """``(still counted, left out)``: the :func:`other_languages` counts a ``--language`` choice keeps in the
-    figures and those it leaves out (none without a choice)."""
+    """From :func:`language_counts`: ``(still counted, left out)`` — the documents in other languages than the
+    models' that a ``--language`` choice keeps in the figures, and every language it leaves out (English too,
+    when not chosen; nothing without a choice)."""
     left = {code: n for code, n in counts.items() if languages and code not in languages}
-    return {code: n for code, n in counts.items() if code not in left}, left
+    kept = {code: n for code, n in counts.items() if code not in left and code != MODEL_LANGUAGE}
+    return kept, left
 
 
 def warning(counts: dict[str, int]) -> str:
@@ -109,5 +117,13 @@ def warning(counts: dict[str, int]) -> str:
 
 
 def left_out_note(counts: dict[str, int], languages: Any, of: str = "") -> str:
-    """What to say of documents a ``--language`` choice left out (``of``: out of what)."""
-    return f"{describe(counts)}; left out{of} (--language {','.join(languages or ())})"
+    """What to say of documents a ``--language`` choice left out (``of``: out of what): ``"1 document is not in
+    English (fr 1); left out ..."``, or with English among them ``"2 documents are not in fr (en 2); ..."``."""
+    chosen = ",".join(languages or ())
+    if MODEL_LANGUAGE in counts:
+        n = sum(counts.values())
+        listed = ", ".join(f"{code} {k}" for code, k in counts.items())
+        what = f"{n} document{'s are' if n != 1 else ' is'} not in {' or '.join(languages or ())} ({listed})"
+    else:
+        what = describe(counts)
+    return f"{what}; left out{of} (--language {chosen})"

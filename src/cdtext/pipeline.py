@@ -170,7 +170,7 @@ def run(
     from cdtext.classify.persist import library_versions
     from cdtext.export import atomic_path, write_table
     from cdtext.ingestion.driver import ingest
-    from cdtext.language import left_out_note, other_languages, split_counts, warning
+    from cdtext.language import language_counts, left_out_note, split_counts, warning
     from cdtext.network import passage_partners, unit_network, unit_partner_figures
     from cdtext.report import render_report
     from cdtext.store import Store, read_documents
@@ -185,7 +185,7 @@ def run(
     timings["ingest"] = time.perf_counter() - t
     say(f"ingest: {summary.total} file(s), {summary.outcome()}")
     with Store(store, read_only=True) as db:
-        counted, left = split_counts(other_languages(db.languages()), languages)
+        counted, left = split_counts(language_counts(db.languages()), languages)
     if counted:
         say(f"warning: {warning(counted)}")
     if left:

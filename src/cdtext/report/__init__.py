@@ -15,7 +15,7 @@ from cdtext import __version__
 from cdtext.aggregate import VerdictRule, compare, evidence, in_languages, profile
 from cdtext.export import INVISIBLE_CONTROLS
 from cdtext.labels import FUNCTION_NAMES, FUNCTION_SHORT, FUNCTIONS, POLICY_AREAS
-from cdtext.language import describe, left_out_note, other_languages, split_counts
+from cdtext.language import describe, language_counts, left_out_note, split_counts
 from cdtext.report import charts
 
 #: a longer list of units listed apart is folded away under a line that counts them by reason
@@ -193,7 +193,7 @@ def render_report(
     """
     read_all = documents[documents.status == "ok"] if "status" in documents.columns else documents
     others, left_out = split_counts(
-        other_languages(read_all.language) if "language" in read_all.columns else {}, languages
+        language_counts(read_all.language) if "language" in read_all.columns else {}, languages
     )
     documents = in_languages(documents, languages)
     by = by or ["city"]
