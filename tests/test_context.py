@@ -92,7 +92,7 @@ def with_stage(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_stage_applies_to_passages_with_their_documents_only(with_stage: Path) -> None:
     clf = Classifier.load(with_stage)
-    assert clf.has_context and clf.card["context"]["note"] == "a test stage"
+    assert clf.model.context_ is not None and clf.card["context"]["note"] == "a test stage"
     assert clf.card["context"]["features"] == list(FEATURES)
     texts = [
         "The city council approved the budget for road repairs.",

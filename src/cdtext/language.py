@@ -86,11 +86,11 @@ def other_languages(languages: Any) -> dict[str, int]:
     return dict(counts.most_common())
 
 
-def describe(counts: dict[str, int]) -> str:
+def describe(counts: dict[str, int], not_in: str = "English") -> str:
     """``"4 documents are not in English (fr 3, de 1)"``, for messages and the report."""
     n = sum(counts.values())
     listed = ", ".join(f"{code} {k}" for code, k in counts.items())
-    return f"{n} document{'s are' if n != 1 else ' is'} not in English ({listed})"
+    return f"{n} document{'s are' if n != 1 else ' is'} not in {not_in} ({listed})"
 
 
 def language_counts(languages: Any) -> dict[str, int]:
@@ -119,11 +119,5 @@ def warning(counts: dict[str, int]) -> str:
 def left_out_note(counts: dict[str, int], languages: Any, of: str = "") -> str:
     """What to say of documents a ``--language`` choice left out (``of``: out of what): ``"1 document is not in
     English (fr 1); left out ..."``, or with English among them ``"2 documents are not in fr (en 2); ..."``."""
-    chosen = ",".join(languages or ())
-    if MODEL_LANGUAGE in counts:
-        n = sum(counts.values())
-        listed = ", ".join(f"{code} {k}" for code, k in counts.items())
-        what = f"{n} document{'s are' if n != 1 else ' is'} not in {' or '.join(languages or ())} ({listed})"
-    else:
-        what = describe(counts)
-    return f"{what}; left out{of} (--language {chosen})"
+    not_in = " or ".join(languages or ()) if MODEL_LANGUAGE in counts else "English"
+    return f"{describe(counts, not_in)}; left out{of} (--language {','.join(languages or ())})"

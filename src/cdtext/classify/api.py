@@ -101,11 +101,6 @@ class Classifier:
         return isinstance(self.model, LexiconClassifier)
 
     # -- prediction ----------------------------------------------------------------
-    @property
-    def has_context(self) -> bool:
-        """Whether the model carries a context stage (:mod:`cdtext.classify.context`), read from its card."""
-        return bool(self.card.get("context"))
-
     def _proba_and_labels(
         self,
         texts: Sequence[str],
