@@ -160,13 +160,21 @@ def base_oof(real, folds, cache: Path | None) -> np.ndarray:
     key = _cache_key(real, folds, recipe)
     if (kept := _cached(cache, key)) is not None:
         return kept
-    out = np.zeros((len(real), len(HEADS)))
+    out = recipe_oof(params, authored, real, folds, real.text, folds)
+    _keep(cache, key, out)
+    return out
+
+
+def recipe_oof(params, authored, real, folds, texts, text_folds, name: str = BASE) -> np.ndarray:
+    """``(len(texts), 16)`` probabilities of ``texts`` from the recipe with ``params`` trained on the authored
+    passages and the real ones outside each text's fold (``text_folds``)."""
+    text_folds = np.asarray(text_folds)
+    out = np.zeros((len(texts), len(HEADS)))
     for k in range(5):
         t0 = time.time()
         model = _fit(params, authored, real[folds != k], LABEL_WEIGHT)
-        out[folds == k] = model.predict_proba(real.text[folds == k].tolist())
-        print(f"  standard recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
-    _keep(cache, key, out)
+        out[text_folds == k] = model.predict_proba([t for t, f in zip(texts, text_folds) if f == k])
+        print(f"  {name} recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
     return out
 
 

@@ -49,11 +49,15 @@ from build_default import (
     BASE,
     MODELS,
     TRANSFORMER_HEADS,
+    _cache_key,
+    _cached,
+    _keep,
     averaged,
     choose_gate,
     figures,
     folds_of,
     platt,
+    recipe_oof,
     thresholds,
 )
 from select_model import load_real
@@ -109,66 +113,40 @@ def document_passages(real: pd.DataFrame, store: Path) -> tuple[pd.DataFrame, np
 def base_all(name: str, real: pd.DataFrame, folds: np.ndarray, allp: pd.DataFrame, cache: Path | None):
     """``(N, 16)`` probabilities of every passage from the recipe of shipped model ``name`` trained without
     its document's fold."""
+    params = read_card(MODELS / name)["params"]
+    authored = load_corpus()
+    authored = authored[authored.split == "train"]
     path = cache / f"{name}_all.npy" if cache else None
-    params = read_card(MODELS / name)["params"]
-    made_of = json.dumps([params, [int(f) for f in folds], real.id.tolist(), allp.passage_id.tolist()], sort_keys=True)
-    key = hashlib.sha256(made_of.encode()).hexdigest()
-    if path and path.exists() and path.with_suffix(".key").read_text() == key:
-        return np.load(path)
-    authored = load_corpus()
-    authored = authored[authored.split == "train"]
+    key = _cache_key(real, folds, json.dumps(params, sort_keys=True), json.dumps(allp.passage_id.tolist()))
+    if (kept := _cached(path, key)) is not None:
+        return kept
     fold_of_doc = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folds))
-    doc_fold = allp.doc_id.map(fold_of_doc).to_numpy()
-    out = np.zeros((len(allp), len(HEADS)))
-    for k in range(5):
-        t0 = time.time()
-        model = _fit(params, authored, real[folds != k], LABEL_WEIGHT)
-        out[doc_fold == k] = model.predict_proba(allp.text[doc_fold == k].tolist())
-        print(f"  {name} recipe, fold {k + 1}: {time.time() - t0:.0f} s", flush=True)
-    if path:
-        np.save(path, out)
-        path.with_suffix(".key").write_text(key)
+    out = recipe_oof(params, authored, real, folds, allp.text.tolist(), allp.doc_id.map(fold_of_doc), name)
+    _keep(path, key, out)
     return out
 
 
-def transformer_all(base, allp, doc_fold, read, fold_dir: Path, cache: Path | None) -> np.ndarray:
-    """Raw scores of the transformer fine-tuned without each passage's fold, for the rows in ``read``."""
-    path = cache / "transformer_all.npy" if cache else None
-    key = f"{file_sha256(fold_dir / 'fold0' / 'model.onnx')}:{len(allp)}:{int(read.sum())}"
-    if path and path.exists() and path.with_suffix(".key").read_text() == key:
-        return np.load(path)
-    out = np.zeros((len(allp), len(TRANSFORMER_HEADS)), np.float32)
-    for k in range(5):
-        t0 = time.time()
-        rows = np.flatnonzero(read & (doc_fold == k))
-        out[rows] = TransformerScorer(fold_dir / f"fold{k}").scores(allp.text[rows].tolist())
-        print(f"  transformer, fold {k + 1}: {len(rows)} passages, {time.time() - t0:.0f} s", flush=True)
-    if path:
-        np.save(path, out)
-        path.with_suffix(".key").write_text(key)
-    return out
-
-
-def by_source(name, real, H, folds, allp, rows, base, cache: Path | None) -> dict:
-    """Leave-one-source-out with the stage, for a trained model: per pool folder with at least ten passages with a
-    function, the recipe trained without the folder gives every passage of its documents their probabilities;
-    the stage is fitted on the other folders' labelled passages (their five-fold out-of-fold probabilities) and
-    decides the folder's passages, anchoring and areas by the folder-less model's own thresholds. Beside it, the
-    same model without the stage (as its card's leave-one-source-out)."""
+def source_out(name: str, real: pd.DataFrame, allp: pd.DataFrame, cache: Path | None):
+    """For each pool folder with at least ten passages with a function: the recipe of shipped model ``name``
+    trained without the folder gives every passage of the folder's documents its probabilities. Returns
+    ``(N, 16)`` probabilities (zero outside those folders) and ``{folder: that model's thresholds}``."""
     from cdtext.classify.api import source_folder
-    from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
-    from cdtext.labels import LABELS
 
     params = read_card(MODELS / name)["params"]
+    folder = np.array([source_folder(g) for g in real.group])
+    path = cache / f"{name}_by_source.npy" if cache else None
+    # the folders follow from the passages' documents: no fold column of its own
+    key = _cache_key(
+        real, np.zeros(len(real)), json.dumps(params, sort_keys=True), json.dumps(allp.passage_id.tolist())
+    )
+    sidecar = path.with_name(path.name + ".thresholds.json") if path else None
+    if (kept := _cached(path, key)) is not None and sidecar.exists():
+        return kept, json.loads(sidecar.read_text())
     authored = load_corpus()
     authored = authored[authored.split == "train"]
-    folder = np.array([source_folder(g) for g in real.group])
-    doc_folder = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folder))
-    all_folder = allp.doc_id.map(doc_folder).to_numpy()
-    doc_ids = allp.doc_id.tolist()
-    x_oof = features(base, doc_ids)[rows]
-    keep = [HEADS.index(label) for label in LABELS]
-    out: dict[str, dict] = {"without": {}, "with": {}}
+    H = heads_matrix(label_matrix(real))
+    all_folder = allp.doc_id.map(dict(zip((i.rsplit("-", 1)[0] for i in real.id), folder))).to_numpy()
+    proba, thresholds_of = np.zeros((len(allp), len(HEADS))), {}
     for source in sorted(set(folder)):
         test = folder == source
         if H[test, : len(OUTPUTS) - 1].any(axis=1).sum() < 10 or test.all():
@@ -176,23 +154,64 @@ def by_source(name, real, H, folds, allp, rows, base, cache: Path | None) -> dic
         t0 = time.time()
         model = _fit(params, authored, real[~test], LABEL_WEIGHT)
         on = all_folder == source
-        p_all = np.zeros_like(base)
-        p_all[on] = model.predict_proba(allp.text[on].tolist())
-        p = p_all[rows][test]
+        proba[on] = model.predict_proba(allp.text[on].tolist())
+        thresholds_of[source] = model.thresholds_.tolist()
+        print(f"  {name} recipe without {source}: {time.time() - t0:.0f} s", flush=True)
+    if path:
+        sidecar.write_text(json.dumps(thresholds_of))
+    _keep(path, key, proba)
+    return proba, thresholds_of
+
+
+def transformer_all(allp, doc_fold, read, fold_dir: Path, cache: Path | None) -> np.ndarray:
+    """Raw scores of the transformer fine-tuned without each passage's fold, for the rows in ``read``."""
+    path = cache / "transformer_all.npy" if cache else None
+    networks = [file_sha256(fold_dir / f"fold{k}" / n) for k in range(5) for n in ("model.onnx", "tokenizer.json")]
+    made_of = json.dumps([networks, allp.passage_id.tolist(), np.flatnonzero(read).tolist()])
+    key = hashlib.sha256(made_of.encode()).hexdigest()
+    if (kept := _cached(path, key)) is not None:
+        return kept
+    out = np.zeros((len(allp), len(TRANSFORMER_HEADS)), np.float32)
+    for k in range(5):
+        t0 = time.time()
+        rows = np.flatnonzero(read & (doc_fold == k))
+        out[rows] = TransformerScorer(fold_dir / f"fold{k}").scores(allp.text[rows].tolist())
+        print(f"  transformer, fold {k + 1}: {len(rows)} passages, {time.time() - t0:.0f} s", flush=True)
+    _keep(path, key, out)
+    return out
+
+
+def by_source(name, real, H, folds, allp, rows, base, cache: Path | None) -> dict:
+    """Leave-one-source-out with the stage, for a trained model: per pool folder of :func:`source_out`, the
+    recipe trained without the folder gives its documents' passages their probabilities; the stage is fitted
+    on the other folders' labelled passages (their five-fold out-of-fold probabilities) and decides the
+    folder's passages, anchoring and areas by the folder-less model's own thresholds. Beside it, the same
+    model without the stage (as its card's leave-one-source-out)."""
+    from cdtext.classify.api import source_folder
+    from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
+    from cdtext.labels import LABELS
+
+    folder = np.array([source_folder(g) for g in real.group])
+    doc_ids = allp.doc_id.tolist()
+    x_oof = features(base, doc_ids)[rows]
+    left_out, thresholds_of = source_out(name, real, allp, cache)
+    keep = [HEADS.index(label) for label in LABELS]
+    out: dict[str, dict] = {"without": {}, "with": {}}
+    for source, own in thresholds_of.items():
+        test = folder == source
+        p = left_out[rows][test]
         stage = fit_stage(x_oof[~test], H[~test, : len(OUTPUTS)], folds[~test])
         q = p.copy()
-        q[:, : len(OUTPUTS)] = stage.apply(p_all[on], [d for d, o in zip(doc_ids, on) if o])[
-            np.searchsorted(np.flatnonzero(on), rows[test])
-        ][:, : len(OUTPUTS)]
+        q[:, : len(OUTPUTS)] = stage.apply(left_out, doc_ids)[rows][test][:, : len(OUTPUTS)]
         for kind, proba, decided in (
-            ("without", p, model.decide(p)),
-            ("with", q, apply_thresholds(q, stage.thresholds(model.thresholds_))),
+            ("without", p, apply_thresholds(p, np.array(own))),
+            ("with", q, apply_thresholds(q, stage.thresholds(np.array(own)))),
         ):
             m = evaluate_predictions(H[test][:, keep], decided, proba[:, keep], n_boot=200)
             out[kind][source] = add_present_macro(m)
         print(
             f"  leaving out {source}: macro-F1 (present) {out['without'][source]['macro_f1_present']:.3f} -> "
-            f"{out['with'][source]['macro_f1_present']:.3f} ({time.time() - t0:.0f} s)",
+            f"{out['with'][source]['macro_f1_present']:.3f}",
             flush=True,
         )
     return {kind: add_mean_present(v) for kind, v in out.items()}
@@ -233,7 +252,7 @@ def main() -> None:
         gates = [choose_gate(H, base[rows], folds != k) for k in range(5)] + [choose_gate(H, base[rows], folds >= 0)]
         read = base[:, : len(OUTPUTS) - 1].max(axis=1) >= min(gates)
         read[rows] = True
-        scores = transformer_all(base, allp, doc_fold, read, args.folds, args.cache)
+        scores = transformer_all(allp, doc_fold, read, args.folds, args.cache)
 
         def make(on: np.ndarray) -> np.ndarray:
             calibration = platt(H, scores[rows], on)

@@ -19,23 +19,20 @@ folders of macro-F1 over the functions present.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import time
 from pathlib import Path
 
 import numpy as np
-from build_default import MODELS, folds_of, thresholds
-from context_stage import base_all, document_passages, pool_store
+from build_default import folds_of, thresholds
+from context_stage import base_all, document_passages, pool_store, source_out
 from scipy.optimize import minimize
 from select_model import load_real
 from sklearn.linear_model import LogisticRegression
 
-from cdtext.classify.api import LABEL_WEIGHT, _fit, source_folder
+from cdtext.classify.api import source_folder
 from cdtext.classify.context import INPUTS, features
 from cdtext.classify.model import _sigmoid, apply_thresholds, best_threshold, heads_matrix
-from cdtext.classify.persist import read_card
-from cdtext.corpus import label_matrix, load_corpus
+from cdtext.corpus import label_matrix
 from cdtext.labels import FUNCTIONS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,37 +109,6 @@ def decide(fit, x_fit, y_fit, folds_fit, x_new, model_thresholds=None) -> np.nda
     return out
 
 
-def source_out(real, folder, allp, rows, cache: Path | None) -> tuple[np.ndarray, dict[str, list[float]]]:
-    """Probabilities of every passage of each large folder's documents from the standard recipe trained without
-    the folder, and that model's thresholds."""
-    params = read_card(MODELS / "standard")["params"]
-    key = hashlib.sha256(json.dumps([params, real.id.tolist(), allp.passage_id.tolist()]).encode()).hexdigest()
-    path = cache / "standard_by_source.npz" if cache else None
-    if path and path.exists() and path.with_suffix(".key").read_text() == key:
-        with np.load(path) as kept:
-            return kept["proba"], json.loads(str(kept["thresholds"]))
-    authored = load_corpus()
-    authored = authored[authored.split == "train"]
-    H = heads_matrix(label_matrix(real))
-    doc_folder = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folder))
-    all_folder = allp.doc_id.map(doc_folder).to_numpy()
-    proba, thr = np.zeros((len(allp), 16)), {}
-    for src in sorted(set(folder)):
-        test = folder == src
-        if H[test, :N_FN].any(axis=1).sum() < 10 or test.all():
-            continue
-        t0 = time.time()
-        model = _fit(params, authored, real[~test], LABEL_WEIGHT)
-        on = all_folder == src
-        proba[on] = model.predict_proba(allp.text[on].tolist())
-        thr[src] = model.thresholds_.tolist()
-        print(f"  standard recipe without {src}: {time.time() - t0:.0f} s", flush=True)
-    if path:
-        np.savez(path, proba=proba, thresholds=np.array(json.dumps(thr)))
-        path.with_suffix(".key").write_text(key)
-    return proba, thr
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", type=Path, required=True)
@@ -160,7 +126,7 @@ def main() -> None:
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
     base = base_all("standard", real, folds, allp, args.cache)
-    left_out, left_thr = source_out(real, folder, allp, rows, args.cache)
+    left_out, left_thr = source_out("standard", real, allp, args.cache)
     docs = allp.doc_id.tolist()
     x_in = {w: features(base, docs, window=w)[rows] for w in (1, 2, 3)}
     x_out = features(left_out, docs)[rows]
