@@ -8,7 +8,9 @@
   when it names the same place as the manifest (any GeoNames spelling; words
   such as "City of" or "Council" and anything after a comma are ignored).
 * ``../shared/realworld``: the 16 cities of the State of the City speeches
-  (from the file names and text) and the cities of the Climate City Contracts.
+  (from the file names and text) and the cities of the Climate City Contracts;
+  and the New York City Council resolutions, a table whose rows have no city
+  column (inferred from each row's text and title, as ``--records`` does).
 
 Printed: right / another place / unknown, the time per document, and, as a
 baseline from the same run, the file-name-only guess (the clue a quick script
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -41,8 +44,10 @@ def same_place(guess: str | None, expected: str) -> bool:
 
     if not guess:
         return False
-    want = fold(ADMIN.sub(" ", fold(expected.split(",")[0].split("(")[0])))
-    return fold(guess) == want or any(p.name == guess for p in gazetteer().cities(want))
+    name = fold(expected.split(",")[0].split("(")[0])
+    want = fold(ADMIN.sub(" ", name))
+    # "Culver City" is the place's own name, not "Culver" with a word of government after it
+    return fold(guess) in (want, name) or any(p.name == guess for p in gazetteer().cities(want))
 
 
 def score(rows: list[tuple[str | None, str]]) -> str:
@@ -128,6 +133,13 @@ def realworld() -> None:
         base.append((infer_place("", path=path.name).city, city))
     print(f"realworld speeches + contracts   : {score(rows)}")
     print(f"  baseline (file name only)      : {score(base)}")
+    # New York City Council resolutions, one table row each: no file name, no city column; text and title only
+    table = rw / "nyc_council_resolutions" / "nyc_resolutions_international_subset.jsonl"
+    rows = []
+    for line in table.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        rows.append((infer_place(record["text"], title=record.get("title")).city, "New York City"))
+    print(f"realworld NYC resolutions (rows) : {score(rows)}")
 
 
 def main() -> None:

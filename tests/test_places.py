@@ -55,6 +55,19 @@ def test_text_clues_without_a_useful_file_name() -> None:
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"
 
 
+def test_a_state_name_after_city_of_names_its_city() -> None:
+    # a council resolution that never writes "New York City" and mentions other places (written for this test)
+    text = (
+        "By Council Member Rivera: Resolution calling upon the Council of the City of New York to recognise "
+        "the service of Puerto Rican veterans. Whereas Puerto Ricans in Puerto Rico and in Houston, Chicago and "
+        "New Orleans served; Whereas the City of New York honours them; Resolved, that the New York City Council "
+        "recognises Puerto Rican Heritage Month."
+    )
+    guess = infer_place(text, title="Recognising Puerto Rican veterans")
+    assert (guess.city, guess.country) == ("New York City", "US")
+    assert "text pattern" in guess.clue
+
+
 def test_words_that_are_not_places_never_become_units() -> None:
     for text in ("Tuesday. My friends, All of you, One city.", "City of Zzyzxville and the Mayor of Qwertyton."):
         assert infer_place(text, path="inbox/remarks.txt").city is None

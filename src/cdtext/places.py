@@ -607,8 +607,10 @@ def infer_place(
         for found in pattern.finditer(head[:8000]):
             tokens = found.group(1).split()
             for start, end, kind in gaz.match(tokens):
-                if kind == "city" and start == 0:
-                    add_name(" ".join(tokens[start:end]), "text pattern", 1.5)
+                phrase = " ".join(tokens[start:end])
+                # "City of New York": a state's name after "City of" names its city
+                if start == 0 and (kind == "city" or (kind == "region" and gaz.is_city(phrase))):
+                    add_name(phrase, "text pattern", 1.5)
     m = _DATELINE.search(head[:1500])
     if m and gaz.is_city(m.group(1)) and not gaz.is_common_word(m.group(1)):
         add_name(m.group(1), "dateline", 2.0)
