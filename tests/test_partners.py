@@ -34,6 +34,11 @@ CASES = [
     ("Sponsor(s): Mendoza, Susana A. (Clerk); the council approved the agreement.", set()),
     ("Council Member Ben Kallos welcomed the delegation and thanked Ken for the meeting.", set()),
     ("The mayor signed the agreement with Fairfax, Mr Ted Jones said.", set()),
+    # a country's or a state's name inside a person's or an organisation's name is neither
+    ("Council Members Richardson Jordan and Hudson met the delegation with Victoria Rowell and George Washington.", set()),  # noqa: E501
+    ("The council met the Nazi Germany memorial committee and the Vietnam Veterans group to sign an agreement.", set()),  # noqa: E501
+    ("The mayor met the Governor of Puerto Rico and the Governor of Jalisco to sign an agreement.", {("Jalisco", "region", "MX")}),  # noqa: E501
+    ("Ontario Premier Doug Ford signed an agreement with the mayor at the U.S.-China summit.", {("Ontario", "region", "CA"), ("China", "country", "CN")}),  # noqa: E501
     # streets and U.S. territories are not abroad
     ("The agency signed the lease for 539 Jersey Street and 12 Lebanon Street.", set()),
     ("The council funded a relief mission to Puerto Rico and Guam after the storms.", set()),

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from cdtext.network import world_region
-from cdtext.places import _CAP_RUN, fold, gazetteer
+from cdtext.places import _ADMIN_WORDS, _CAP_RUN, fold, gazetteer
 
 KINDS = ("city", "country", "region", "network", "international_org")
 
@@ -84,13 +84,18 @@ _REGION_PATTERNS = (
         r"\b(?:the\s+)?(?:(?P<dem>[A-Z][a-z]+)\s+)?(?:state|province|prefecture|region|canton|department|land)\s+of\s+"
         r"(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})"
     ),
-    re.compile(r"\bGovernor of (?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2}?)(?=\s+(?:Prefecture|Province|State)\b|\b)"),
+    # the whole name ("Governor of Puerto Rico"), or the part before a word for the division ("Kanagawa Prefecture")
+    re.compile(
+        r"\bGovernor of (?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2}?)"
+        r"(?=\s+(?:Prefecture|Province|State)\b|(?!\s+[A-Z]))"
+    ),
     re.compile(r"\b(?P<name>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:Prefecture|Province)\b"),
 )
 #: how a country is written when it only says where a partner is: "in Japan", "in southern China", "Irpin, Ukraine",
 #: "Utrecht, the Netherlands"
 _LOCATOR = re.compile(r"(?:\bin\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*(?:the\s+)?)$", re.I)
-_SENTENCE = re.compile(r"[^.!?;]+(?:[.!?;]+|$)")
+#: a sentence; a full stop right before a letter, digit, comma or hyphen ("U.S.-China", "3.5") does not end one
+_SENTENCE = re.compile(r"(?:[^.!?;]|\.(?=[\w,-]))+(?:[.!?;]+|$)")
 #: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
 MIN_CITY_POPULATION = 100_000
 _PLACE_WORD = re.compile(r"\b(?:in|to|from|with|of|at|visit(?:ed|ing)?|toward|towards|between)\s+$", re.I)
@@ -98,6 +103,14 @@ _REGION_TITLE = re.compile(r"(?:Province|State|Region|Prefecture|Government|Gove
 _REGION_AFTER = re.compile(r"\s+(?:Province|Prefecture|State|Region|Provincial|Prefectural|Regional)\b")
 _CITY_TITLE = re.compile(r"(?:City|Town|Mayor|Municipality)\s+of\s+(?:the\s+)?$")
 _TITLED = re.compile(r"(?:Mayor|City|Municipality|Council|Government|Governor|Province|State)\s+of\s+(?:the\s+)?$")
+#: capitalised words that may follow a country's or a state's name in one run without making it part of another
+#: name ("Ontario Premier Doug Ford", "Japan Trade Mission"); any other ("Victoria Rowell", "New York Times",
+#: "Canada Day") makes it one
+_AFTER_OK = frozenset(
+    """premier governor government minister ministry ministers embassy consulate consul ambassador delegation
+    delegations mission trade office president prime parliament legislature province state prefecture region
+    regional provincial""".split()
+)
 #: a place name followed by one of these in the same capitalised run names a street or a building: "Jersey Street"
 _FACILITY = frozenset(
     """street st avenue ave road rd boulevard blvd lane drive dr way place square court terrace park parkway hall
@@ -248,6 +261,8 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
             rest = [fold(t) for t in tokens[end:]]
             if rest and rest[0] in _FACILITY:
                 continue  # "Jersey Street", "Paris Hotel": a street or a building
+            if kind != "city" and _inside_a_name(tokens, start, end):
+                continue  # "Richardson Jordan", "George Washington", "Victoria Rowell": part of a longer name
             if kind == "country":
                 iso = gaz.country(phrase) or ""
                 found.append((gaz.countries.get(iso, phrase), "country", iso, a, b))
@@ -323,6 +338,29 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
             taken.append((a, b))
             listed_at.add(a)
     return [(n, k, c, offset + s, offset + e) for n, k, c, s, e in sorted(found, key=lambda m: m[3])]
+
+
+def _inside_a_name(tokens: list[str], start: int, end: int) -> bool:
+    """Whether a country's or a state's name at ``tokens[start:end]`` is part of a longer name in its capitalised
+    run ("Richardson Jordan", "Nazi Germany", "Victoria Rowell", "Vietnam War"). A name paired with another
+    country or an acronym before it ("U.S.-China Climate Summit", "EU-Japan") is not; nor is one after a function
+    word ("Since Lithuania") or a word of government, or before an official's, an office's or a division's
+    title ("Ontario Premier", "Japan Trade Mission") or another country ("Armenia-Azerbaijan")."""
+    from spacy.lang.en.stop_words import STOP_WORDS  # here: spaCy is loaded by then in a run, not on import
+
+    gaz = gazetteer()
+    before = tokens[start - 1] if start > 0 else ""
+    after = tokens[end] if end < len(tokens) else ""
+    if before.replace(".", "").isupper() and len(before.replace(".", "")) <= 4 or gaz.country(before):
+        return False  # a pair: "U.S.-China", "EU-Japan"
+    if before[:1].isupper() and fold(before) not in _ADMIN_WORDS and before.lower() not in STOP_WORDS:
+        return True
+    return bool(
+        after[:1].isupper()
+        and fold(after) not in _ADMIN_WORDS
+        and fold(after) not in _AFTER_OK
+        and not gaz.country(after)
+    )
 
 
 def _domestic_namesake(name: str, country: str) -> bool:
