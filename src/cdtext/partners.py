@@ -297,6 +297,8 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                     last_city_end = b  # a list of cities goes on past one too small to name ("Klagenfurt")
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
+                if titled and not whole and _name_goes_on(tokens, end):
+                    continue  # "the Mayor of David Do": a person after the title
                 # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe"),
                 # a country or region after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and
                 # Padua"): "George returned", "the Commonwealth" and a list of people ("Council Members Lander,
@@ -348,19 +350,29 @@ def _inside_a_name(tokens: list[str], start: int, end: int) -> bool:
     title ("Ontario Premier", "Japan Trade Mission") or another country ("Armenia-Azerbaijan")."""
     from spacy.lang.en.stop_words import STOP_WORDS  # here: spaCy is loaded by then in a run, not on import
 
-    gaz = gazetteer()
     before = tokens[start - 1] if start > 0 else ""
-    after = tokens[end] if end < len(tokens) else ""
-    if before.replace(".", "").isupper() and len(before.replace(".", "")) <= 4 or gaz.country(before):
+    if before.replace(".", "").isupper() and len(before.replace(".", "")) <= 4 or _country_word(before):
         return False  # a pair: "U.S.-China", "EU-Japan"
     if before[:1].isupper() and fold(before) not in _ADMIN_WORDS and before.lower() not in STOP_WORDS:
         return True
+    return _name_goes_on(tokens, end)
+
+
+def _name_goes_on(tokens: list[str], end: int) -> bool:
+    """Whether the capitalised word at ``tokens[end]`` (if any) continues a name: not a word of government, an
+    official's, an office's or a division's title, nor a country."""
+    after = tokens[end] if end < len(tokens) else ""
     return bool(
         after[:1].isupper()
         and fold(after) not in _ADMIN_WORDS
         and fold(after) not in _AFTER_OK
-        and not gaz.country(after)
+        and not _country_word(after)
     )
+
+
+def _country_word(word: str) -> bool:
+    """A country's name, or its code in capitals ("Do" and "Ben" are words, not the Dominican Republic or Benin)."""
+    return bool(gazetteer().country(word)) and (len(word) > 3 or word.isupper())
 
 
 def _domestic_namesake(name: str, country: str) -> bool:
