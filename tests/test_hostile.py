@@ -72,6 +72,14 @@ def test_files_the_bare_libraries_read_still_give_text(hostile_run: tuple[Path, 
         assert row.status == "ok" and row.n_passages > 0, (rel, row.status, row.reason)
 
 
+def test_a_pdf_pdfplumber_cannot_parse_is_read_with_pdfium(hostile_run: tuple[Path, dict]) -> None:
+    store, _ = hostile_run
+    docs = cdtext.read_documents(store).set_index("path")
+    row = docs.loc[str((HOSTILE / "pdf" / "playa-broken-xref-and-streams.pdf").absolute())]
+    assert row.status == "ok" and row.n_pages == 7 and row.n_passages > 0
+    assert row.reason.startswith("read with PDFium: pdfplumber could not parse the file")
+
+
 def test_encryption_statuses(hostile_run: tuple[Path, dict]) -> None:
     store, _ = hostile_run
     status = {Path(p).name: s for p, s in zip(cdtext.read_documents(store).path, cdtext.read_documents(store).status)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from cdtext.errors import ExtractionError
@@ -44,9 +45,7 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
             from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
 
             return read_pdf_pdfium(path, max_pages=max_pages)
-        from cdtext.ingestion.readers.pdf import read_pdf
-
-        return read_pdf(path, max_pages=max_pages)
+        return _read_pdf_or_repair(path, max_pages)
     data = path.read_bytes()
     if fmt == "json":
         from cdtext.ingestion.readers.jsondoc import read_json
@@ -63,3 +62,36 @@ def read_document(path: Path, *, max_pages: int = 2000, pdf_backend: str = "pdfp
     from cdtext.ingestion.readers.text import read_text
 
     return read_text(data)
+
+
+def _read_pdf_or_repair(path: Path, max_pages: int) -> Extracted:
+    """pdfplumber first; a file it cannot parse (a broken cross-reference table, truncated streams) is read again
+    with PDFium, which repairs such files as it opens them. The document's reason says so; when PDFium fails too,
+    pdfplumber's error stands. Passwords, unsupported encryption, files without text and files that ran out of
+    memory are not retried."""
+    from cdtext.ingestion.readers.pdf import read_pdf
+
+    try:
+        return read_pdf(path, max_pages=max_pages)
+    except ExtractionError as exc:
+        if exc.status != "error":
+            raise
+        failure: Exception = exc
+        why = exc.reason
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfminer's parse errors have no common base; PDFium gets a try
+        from cdtext.ingestion.worker import _is_memory_failure
+
+        if _is_memory_failure(exc):
+            raise  # out of memory is the file's status, not a parse error to repair
+        failure = exc
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+    from cdtext.ingestion.readers.pdfium import read_pdf_pdfium
+
+    try:
+        got = read_pdf_pdfium(path, max_pages=max_pages)
+    except ExtractionError:
+        raise failure from None
+    note = f"read with PDFium: pdfplumber could not parse the file ({why})"
+    return replace(got, reason="; ".join(filter(None, [note, got.reason])))
