@@ -172,6 +172,14 @@ def test_report_lists_thin_and_unknown_units_apart() -> None:
     assert "<mark>Global Covenant of Mayors for Climate and Energy</mark>" in html
 
 
+def test_evidence_follows_the_profiles_order_with_unknown_last() -> None:
+    html = _synthetic_report()
+    evidence = html[html.index("<h2>Evidence</h2>") : html.index("<h2>Method</h2>")]
+    labels = re.findall(r"<summary>(.*?)</summary>", evidence)
+    assert labels[-1] == "(unknown)" and labels.index("Kuala Lumpur") < labels.index("Smallville"), labels
+    assert evidence.index("<details open>") < evidence.index("<summary>Kuala Lumpur</summary>")
+
+
 def test_a_long_list_of_units_apart_is_folded_under_its_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     import cdtext.report
 

@@ -268,7 +268,11 @@ def render_report(
             if passages:
                 functions.append({"name": FUNCTION_NAMES[f], "passages": passages})
         evidence_units.append({"label": " · ".join(map(str, key)), "functions": functions})
-    partner_units = _partner_units(network, by, [u["label"] for u in units + apart], mentions=partners, joined=joined)
+    # evidence and partners in the order of the profiles: those listed apart after them, "(unknown)" last
+    listed = [u["label"] for u in units + sorted(apart, key=lambda u: u["apart_reason"].startswith("no known"))]
+    order = {label: i for i, label in enumerate(listed)}
+    evidence_units.sort(key=lambda u: order.get(u["label"], len(order)))
+    partner_units = _partner_units(network, by, listed, mentions=partners, joined=joined)
     env = Environment(loader=PackageLoader("cdtext", "report"), autoescape=select_autoescape(["html"]))
     template = env.get_template("template.html")
     if "status" in documents.columns:
