@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import HOSTILE, REPO, SAMPLES
 
+import cdtext
 from cdtext.cli import main
 
 
@@ -41,6 +42,11 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
         assert city in html
     assert html.count("<svg") >= 3
     assert "file://" in html and "#page=" in html  # evidence links to the source, PDF pages included
+    # the figure for kinds of document the model was not trained on, from the shipped card, in the limits and the table
+    card = json.loads((Path(cdtext.__file__).parent / "models" / "default.card.json").read_text(encoding="utf-8"))
+    loso = card["metrics"]["real_by_source"]["mean_macro_f1_present"]
+    limits = html[html.index("<h2>Limits</h2>") :]
+    assert f"averages {loso:.2f}" in limits and "real text, unseen kinds of document" in limits
 
 
 def test_injection_payloads_do_not_reach_the_report_executable(tmp_path: Path) -> None:

@@ -159,6 +159,9 @@ def _card_summary(card: dict[str, Any]) -> dict[str, Any]:
         "real_anchoring_f1": real.get("anchoring_f1"),
         "real_brier": real.get("brier"),
         "real_ece": real.get("ece"),
+        # trained without one pool folder (one kind of document), scored on it: the figure for unseen kinds
+        "real_loso_f1": (metrics.get("real_by_source") or {}).get("mean_macro_f1_present"),
+        "n_loso": sum(isinstance(v, dict) for v in (metrics.get("real_by_source") or {}).values()),
         "macro_f1": held.get("macro_f1"),
         "lexicon_macro_f1": lex.get("macro_f1"),
     }
