@@ -202,6 +202,21 @@ def test_a_long_list_of_units_apart_is_folded_under_its_counts(monkeypatch: pyte
     assert "1 with fewer than 30 expected diplomacy passages" in summary and "1 with no known city" in summary
 
 
+def test_partners_beyond_the_first_units_are_folded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cdtext.report
+
+    def partners(html: str) -> str:
+        return html[html.index("<h2>Partners abroad</h2>") : html.index("<h2>Evidence</h2>")]
+
+    assert "more-partners" not in partners(_synthetic_report())
+    monkeypatch.setattr(cdtext.report, "PARTNERS_OPEN", 0)
+    folded = partners(_synthetic_report())
+    n = folded.count("<h3>")
+    assert n >= 1 and f"{n} more units with partners" in folded
+    assert folded.index('<details class="more-partners">') < folded.index("<h3>")
+    assert folded.count("<details") == folded.count("</details>")  # the fold is closed
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_report_layout_at_desktop_and_phone_width(tmp_path: Path, width: int) -> None:
     """Screenshots and measurements in headless chromium: nothing wider than the page, legend whole, text legible."""

@@ -20,6 +20,8 @@ from cdtext.report import charts
 
 #: a longer list of units listed apart is folded away under a line that counts them by reason
 APART_OPEN = 25
+#: units whose partners are shown open; the rest are folded under one line
+PARTNERS_OPEN = 25
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
@@ -296,6 +298,7 @@ def render_report(
         units=units,
         apart=apart,
         apart_open=APART_OPEN,
+        partners_open=PARTNERS_OPEN,
         apart_reasons=Counter(u["apart_reason"] for u in apart).most_common(),
         partner_units=partner_units,
         charted_thin=not units and bool(charted),
