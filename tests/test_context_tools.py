@@ -1,0 +1,68 @@
+"""corpus/tools/context_stage.py and loso_thresholds.py: the parts that do not need the pool.
+
+The context stage is fitted on every passage of the labelled documents in document order, so the labelled
+passages must land on their own rows — also one that its document no longer holds as one passage (segmented
+otherwise when it was labelled), which joins the document where its id places it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cdtext
+
+TOOLS = Path(__file__).resolve().parents[1] / "corpus" / "tools"
+
+
+@pytest.fixture(scope="module")
+def tools():
+    sys.path.insert(0, str(TOOLS))
+    try:
+        import context_stage
+        import loso_thresholds
+    finally:
+        sys.path.remove(str(TOOLS))
+    return context_stage, loso_thresholds
+
+
+def test_labelled_passages_land_on_their_rows_in_document_order(tools, tmp_path: Path) -> None:
+    context_stage, _ = tools
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, words in (("alpha", "harbour"), ("beta", "orchard")):
+        paragraphs = [f"Paragraph {i} of the {name} minutes: the {words} committee met on day {i}." for i in range(4)]
+        (docs / f"{name}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    cdtext.ingest([docs], store)
+    passages = cdtext.read_passages(store).sort_values(["doc_id", "idx"])
+    assert len(passages) == 8
+    first, second = sorted(passages.doc_id.unique())
+    one = passages[passages.doc_id == first]
+    two = passages[passages.doc_id == second]
+    labelled = [
+        (two.passage_id.iloc[2], two.text.iloc[2]),
+        (one.passage_id.iloc[0], one.text.iloc[0]),
+        # labelled when the document was cut otherwise: its id places it after passage 1 of the first document
+        (f"{first}-00001", "A passage this document no longer holds as one."),
+    ]
+    real = pd.DataFrame({"id": [i for i, _ in labelled], "text": [t for _, t in labelled]})
+    allp, rows = context_stage.document_passages(real, store)
+    assert len(allp) == 9 and allp.doc_id.is_monotonic_increasing
+    assert [allp.text[r] for r in rows] == real.text.tolist()
+    ours = allp[allp.doc_id == first].text.tolist()
+    assert ours.index("A passage this document no longer holds as one.") == 2  # after idx 0 and 1
+    assert allp[allp.doc_id == second].text.tolist() == two.text.tolist()
+
+
+def test_best_threshold_is_the_f1_maximising_grid_point(tools) -> None:
+    _, loso_thresholds = tools
+    y = np.array([0, 0, 1, 1, 0, 1], dtype=bool)
+    p = np.array([0.1, 0.2, 0.35, 0.8, 0.3, 0.6])
+    t = loso_thresholds.best_threshold(y, p)
+    assert 0.3 < t <= 0.35 and ((p >= t) == y).all()
+    assert loso_thresholds.best_threshold(np.zeros(3, bool), np.array([0.2, 0.4, 0.9])) == 0.5
