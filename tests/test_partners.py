@@ -39,6 +39,7 @@ CASES = [
     ("The council met the Nazi Germany memorial committee and the Vietnam Veterans group to sign an agreement.", set()),  # noqa: E501
     ("The mayor met the Governor of Puerto Rico and the Governor of Jalisco to sign an agreement.", {("Jalisco", "region", "MX")}),  # noqa: E501
     ("The council approved the appointment by the Mayor of David Do and met Council Member Ben Jordan.", set()),
+    ("We welcomed the Mayor of Turin Chiara Appendino to sign an agreement.", {("Turin", "city", "IT")}),
     ("Ontario Premier Doug Ford signed an agreement with the mayor at the U.S.-China summit.", {("Ontario", "region", "CA"), ("China", "country", "CN")}),  # noqa: E501
     # streets and U.S. territories are not abroad
     ("The agency signed the lease for 539 Jersey Street and 12 Lebanon Street.", set()),

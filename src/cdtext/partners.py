@@ -297,8 +297,9 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                     last_city_end = b  # a list of cities goes on past one too small to name ("Klagenfurt")
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
-                if titled and not whole and _name_goes_on(tokens, end):
-                    continue  # "the Mayor of David Do": a person after the title
+                if titled and not whole and places[0].population < MIN_CITY_POPULATION and _name_goes_on(tokens, end):
+                    continue  # "the Mayor of David Do": a person after the title ("the Mayor of Turin Chiara
+                    # Appendino" names a city large enough to be meant)
                 # a one-word name of a smaller city needs a place word before it ("in Dublin", "trip to Kobe"),
                 # a country or region after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and
                 # Padua"): "George returned", "the Commonwealth" and a list of people ("Council Members Lander,
