@@ -49,6 +49,37 @@ def test_report_is_self_contained(tmp_path: Path) -> None:
     assert f"averages {loso:.2f}" in limits and "real text, unseen kinds of document" in limits
 
 
+def test_a_report_on_stored_predictions_describes_the_model_that_made_them(tmp_path: Path) -> None:
+    import duckdb
+
+    store = tmp_path / "s.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(main, ["ingest", str(SAMPLES), "--store", str(store), "-q"]).exit_code == 0
+    classified = runner.invoke(main, ["classify", str(store), "--model", "fast", "--out", str(tmp_path / "p.csv")])
+    assert classified.exit_code == 0, classified.output
+
+    def report() -> str:
+        out = tmp_path / "r.html"
+        result = runner.invoke(main, ["report", "--store", str(store), "--out", str(out), "--replicates", "50"])
+        assert result.exit_code == 0, result.output
+        html = out.read_text(encoding="utf-8")
+        return html[html.index("<h2>Model</h2>") :]
+
+    fast = json.loads((Path(cdtext.__file__).parent / "models" / "fast.card.json").read_text(encoding="utf-8"))
+    table = report()  # no --model: the stored predictions stand, and their model's card describes them
+    assert f"fast (<code>{fast['sha256'][:12]}</code>)" in table and "default" not in table
+    with duckdb.connect(str(store)) as con:  # predictions of a model cdtext does not have
+        con.execute("UPDATE predictions SET model = 'my-model', model_sha256 = 'abc'")
+    table = report()
+    assert "my-model" in table and "real text, macro-F1" not in table
+    from cdtext.classify.batch import store_predictions
+
+    clf = store_predictions(store)[2]
+    assert clf.name == "my-model"
+    with pytest.raises(cdtext.errors.ModelError, match="only describes stored predictions"):
+        clf.predict(["The mayor met the consul."])
+
+
 def test_injection_payloads_do_not_reach_the_report_executable(tmp_path: Path) -> None:
     payloads = HOSTILE / "html" / "injection-payloads.html"
     if not payloads.exists():

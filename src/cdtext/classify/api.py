@@ -49,6 +49,11 @@ class Classifier:
             self._model, card = load_model(self._target)
             if card.get("sha256") != self.card.get("sha256"):
                 raise ModelError(f"{self._target} changed while cdtext was running; run the command again")
+        if self._model is None:
+            raise ModelError(
+                f"{self.name} only describes stored predictions (cdtext has not got that model); load a model to "
+                "classify with: Classifier.load(PATH)"
+            )
         return self._model
 
     @model.setter

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from cdtext.classify.api import Classifier
+from cdtext.classify.api import LEXICON, Classifier
+from cdtext.classify.files import SHIPPED
 from cdtext.errors import CdtextError
 
 log = logging.getLogger(__name__)
@@ -102,15 +103,39 @@ def store_predictions(
 
     The store is (re)classified when it has no predictions yet or when a
     ``model`` is named; otherwise its stored predictions are used as they
-    are. Returns ``(predictions, documents, classifier, n_classified)``.
+    are, and the classifier returned is the one that made them (its card
+    gives the figures a report shows; for a model cdtext does not have, a
+    classifier with its name alone, which cannot classify). Returns
+    ``(predictions, documents, classifier, n_classified)``.
     """
     from cdtext.store import Store, read_documents
 
     with Store(store, read_only=True) as db:
         has = db.has_table("predictions")
+    if has and not model:
+        # the stored predictions stand: describe them by the model that made them, not by the default
+        predictions = read_predictions(store)
+        return predictions, read_documents(store), _maker(predictions), 0
     classifier = Classifier.load(model, lazy=True)
-    n = classify_store(store, classifier) if (model or not has) else 0
+    n = classify_store(store, classifier)
     return read_predictions(store), read_documents(store), classifier, n
+
+
+def _maker(predictions: pd.DataFrame) -> Classifier:
+    """The classifier whose card describes stored predictions: the shipped model (or lexicon) they name, when its
+    SHA-256 is the one recorded with them; otherwise (a model of your own, predictions of several models, a
+    shipped model since replaced) one without figures, named after what the store records."""
+    made = predictions[["model", "model_sha256"]].drop_duplicates() if "model" in predictions else pd.DataFrame()
+    if len(made) == 1:
+        name, sha = str(made.model.iloc[0]), str(made.model_sha256.iloc[0] or "")
+        if name in (*SHIPPED, LEXICON):
+            shipped = Classifier.load(name, lazy=True)
+            if shipped.card.get("sha256", "") == sha:
+                return shipped
+        return Classifier(None, {"name": name, "sha256": sha}, name)
+    names = sorted(map(str, made.model.unique())) if len(made) else []
+    name = " + ".join(names) if names else "unknown model"
+    return Classifier(None, {"name": name}, name)
 
 
 def read_predictions(store: str | Path, with_passages: bool = True) -> pd.DataFrame:

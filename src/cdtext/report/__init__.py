@@ -152,6 +152,7 @@ def _card_summary(card: dict[str, Any]) -> dict[str, Any]:
     return {
         "sha256": card.get("sha256", ""),
         "created": card.get("created", "–"),
+        "trained": bool(corpus),  # the lexicon and models cdtext does not have say nothing of their training
         "n_real": corpus.get("n_real", 0),
         "n_authored": corpus.get("n_authored", corpus.get("n_train", "–")),
         "n_documents": real.get("documents"),
