@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,6 +17,16 @@ SHARED = REPO.parent / "shared"
 REALWORLD = SHARED / "realworld"
 HOSTILE = SHARED / "hostile"
 SAMPLES = REPO / "corpus" / "samples"
+
+
+def corpus_tool(name: str) -> ModuleType:
+    """A script of corpus/tools imported as a module (the scripts import each other by bare name)."""
+    tools = str(REPO / "corpus" / "tools")
+    sys.path.insert(0, tools)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(tools)
 
 
 def need(path: Path) -> Path:

@@ -7,24 +7,15 @@ its document.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-
-TOOLS = Path(__file__).resolve().parents[1] / "corpus" / "tools"
+from conftest import corpus_tool
 
 
 @pytest.fixture(scope="module")
 def build_default():
-    sys.path.insert(0, str(TOOLS))
-    try:
-        import build_default
-    finally:
-        sys.path.remove(str(TOOLS))
-    return build_default
+    return corpus_tool("build_default")
 
 
 @pytest.fixture(scope="module")

@@ -7,27 +7,19 @@ otherwise when it was labelled), which joins the document where its id places it
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import corpus_tool
 
 import cdtext
-
-TOOLS = Path(__file__).resolve().parents[1] / "corpus" / "tools"
 
 
 @pytest.fixture(scope="module")
 def tools():
-    sys.path.insert(0, str(TOOLS))
-    try:
-        import context_stage
-        import loso_thresholds
-    finally:
-        sys.path.remove(str(TOOLS))
-    return context_stage, loso_thresholds
+    return corpus_tool("context_stage"), corpus_tool("loso_thresholds")
 
 
 def test_labelled_passages_land_on_their_rows_in_document_order(tools, tmp_path: Path) -> None:
