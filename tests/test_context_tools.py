@@ -1,4 +1,4 @@
-"""corpus/tools/context_stage.py and loso_thresholds.py: the parts that do not need the pool.
+"""corpus/tools/context_stage.py: the parts that do not need the pool.
 
 The context stage is fitted on every passage of the labelled documents in document order, so the labelled
 passages must land on their own rows — also one that its document no longer holds as one passage (segmented
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import corpus_tool
@@ -18,12 +17,11 @@ import cdtext
 
 
 @pytest.fixture(scope="module")
-def tools():
-    return corpus_tool("context_stage"), corpus_tool("loso_thresholds")
+def context_stage():
+    return corpus_tool("context_stage")
 
 
-def test_labelled_passages_land_on_their_rows_in_document_order(tools, tmp_path: Path) -> None:
-    context_stage, _ = tools
+def test_labelled_passages_land_on_their_rows_in_document_order(context_stage, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     for name, words in (("alpha", "harbour"), ("beta", "orchard")):
@@ -49,12 +47,3 @@ def test_labelled_passages_land_on_their_rows_in_document_order(tools, tmp_path:
     ours = allp[allp.doc_id == first].text.tolist()
     assert ours.index("A passage this document no longer holds as one.") == 2  # after idx 0 and 1
     assert allp[allp.doc_id == second].text.tolist() == two.text.tolist()
-
-
-def test_best_threshold_is_the_f1_maximising_grid_point(tools) -> None:
-    _, loso_thresholds = tools
-    y = np.array([0, 0, 1, 1, 0, 1], dtype=bool)
-    p = np.array([0.1, 0.2, 0.35, 0.8, 0.3, 0.6])
-    t = loso_thresholds.best_threshold(y, p)
-    assert 0.3 < t <= 0.35 and ((p >= t) == y).all()
-    assert loso_thresholds.best_threshold(np.zeros(3, bool), np.array([0.2, 0.4, 0.9])) == 0.5

@@ -31,18 +31,9 @@ from select_model import load_real
 from sklearn.metrics import average_precision_score, f1_score
 
 from cdtext.classify.api import source_folder
-from cdtext.classify.model import HEADS, heads_matrix
+from cdtext.classify.model import HEADS, best_threshold, heads_matrix
 from cdtext.corpus import label_matrix
 from cdtext.labels import FUNCTIONS
-
-GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
-
-
-def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """The grid threshold with the highest F1 (0.5 without positives)."""
-    if not y.any():
-        return 0.5
-    return float(GRID[int(np.argmax([f1_score(y, p >= t, zero_division=0) for t in GRID]))])
 
 
 def main() -> None:
@@ -73,9 +64,9 @@ def main() -> None:
             if y.sum() < args.min_support:
                 continue
             row["own"].append(f1_score(y, p >= own[column], zero_division=0))
-            chosen = best_threshold(H[others, j].astype(bool), P[others, j])
+            chosen = best_threshold(H[others, j], P[others, j])
             row["others"].append(f1_score(y, p >= chosen, zero_division=0))
-            row["oracle"].append(f1_score(y, p >= best_threshold(y, p), zero_division=0))
+            row["oracle"].append(f1_score(y, p >= best_threshold(H[here, j], p), zero_division=0))
             row["AP"].append(average_precision_score(y, p))
         if not row["own"]:
             continue
