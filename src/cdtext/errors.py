@@ -48,3 +48,17 @@ class LabelError(CdtextError):
         shown = "; ".join(str(p) for p in problems[:5])
         more = f" (and {len(problems) - 5} more; `cdtext labels check` lists them all)" if len(problems) > 5 else ""
         super().__init__(f"{len(problems)} problem(s) in the label files: {shown}{more}")
+
+
+def is_memory_failure(exc: BaseException) -> bool:
+    """A wrapped MemoryError, or a decompressor that could not allocate its buffer (readers and the worker
+    boundary tell running out of memory from other failures with it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, MemoryError) or "unable to allocate" in str(current).lower():
+            return True
+        inner = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
+        current = inner or current.__cause__ or current.__context__
+    return False

@@ -82,8 +82,7 @@ def detect(text: str) -> str | None:
 def other_languages(languages: Any) -> dict[str, int]:
     """``code -> documents`` for the documents (an iterable of their language codes) written in a language other
     than the models' own, most first; unknown languages (None) are not counted."""
-    counts = Counter(str(code) for code in languages if isinstance(code, str) and code and code != MODEL_LANGUAGE)
-    return dict(counts.most_common())
+    return {code: n for code, n in language_counts(languages).items() if code != MODEL_LANGUAGE}
 
 
 def describe(counts: dict[str, int], not_in: str = "English") -> str:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cdtext.errors import ExtractionError
+from cdtext.errors import ExtractionError, is_memory_failure
 from cdtext.ingestion.config import IngestConfig
 from cdtext.ingestion.result import FileResult
 
@@ -59,19 +59,6 @@ def harden_pdfminer() -> None:
 
 def _failure(status: str, reason: str) -> FileResult:
     return FileResult.failure(status, reason)
-
-
-def _is_memory_failure(exc: BaseException) -> bool:
-    """A wrapped MemoryError, or a decompressor that could not allocate its buffer."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, MemoryError) or "unable to allocate" in str(current).lower():
-            return True
-        inner = current.args[0] if current.args and isinstance(current.args[0], BaseException) else None
-        current = inner or current.__cause__ or current.__context__
-    return False
 
 
 def _segment(blocks: tuple, doc_id: str, cfg: IngestConfig, notes: list[str]) -> tuple[str, list]:
@@ -201,7 +188,7 @@ def process_file(path: str, doc_id: str, config: IngestConfig | dict[str, Any]) 
         return _failure("error", "structure nested too deeply to read (recursion limit)")
     except Exception as exc:  # noqa: BLE001 - the worker boundary: any reader failure is a status
         log.debug("reader failed on %s:\n%s", path, traceback.format_exc())
-        if _is_memory_failure(exc):
+        if is_memory_failure(exc):
             return _failure("oom", f"ran out of memory (limit {cfg.memory_limit // 2**20} MiB): {str(exc)[:200]}")
         return _failure("error", f"{type(exc).__name__}: {str(exc)[:300]}")
 

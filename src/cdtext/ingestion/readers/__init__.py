@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from cdtext.errors import ExtractionError
+from cdtext.errors import ExtractionError, is_memory_failure
 from cdtext.ingestion.readers.sniff import sniff_format
 from cdtext.types import Extracted
 
@@ -81,9 +81,7 @@ def _read_pdf_or_repair(path: Path, max_pages: int) -> Extracted:
     except (MemoryError, RecursionError):
         raise
     except Exception as exc:  # noqa: BLE001 - pdfminer's parse errors have no common base; PDFium gets a try
-        from cdtext.ingestion.worker import _is_memory_failure
-
-        if _is_memory_failure(exc):
+        if is_memory_failure(exc):
             raise  # out of memory is the file's status, not a parse error to repair
         failure = exc
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
