@@ -16,7 +16,8 @@ Printed: right / another place / unknown, the time per document, and, as a
 baseline from the same run, the file-name-only guess (the clue a quick script
 would use); for the pool also the country (ISO code against the manifest's
 country), since a right city name in the wrong country ("Limerick", US) makes
-the partner step treat the document's own country as abroad.
+the partner step treat the document's own country as abroad; and the two
+together (a city right by name and country).
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def country_score(rows: list[tuple[str | None, str]]) -> str:
     )
 
 
+def both_score(cities: list[tuple[str | None, str]], countries: list[tuple[str | None, str]]) -> str:
+    """A city counted right only in the manifest's country too ("Wyndham", US is not Wyndham, Australia)."""
+    from cdtext.places import country_code
+
+    right = sum(same_place(g, e) and gc == country_code(ec) for (g, e), (gc, ec) in zip(cities, countries))
+    n = len(cities)
+    return f"{n} files: right {right} ({right / n:.1%})"
+
+
 def pool(store: Path | None) -> None:
     import duckdb
 
@@ -111,6 +121,7 @@ def pool(store: Path | None) -> None:
     print(f"pool, baseline (file name only)  : {score(by_name)}")
     print(f"pool, countries in the store     : {country_score(stored_country)}")
     print(f"pool, countries inferred now     : {country_score(again_country)}")
+    print(f"pool, city and country now       : {both_score(again, again_country)}")
     if tmp:
         tmp.cleanup()
 

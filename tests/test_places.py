@@ -32,6 +32,20 @@ def test_questionnaire_style_names_use_their_country() -> None:
     assert guess.country == "US"
 
 
+def test_a_country_in_the_file_name_keeps_its_cities_there() -> None:
+    # the gazetteer's only Wyndham is in Virginia: a file name naming Australia gives the country, no U.S. town
+    guess = infer_place("Wyndham City Council aims to cut emissions.", path="by_city/Australia__Wyndham_City__1.txt")
+    assert (guess.city, guess.country) == (None, "AU")
+    # a name with a namesake in the file name's country is read there ("London", Ontario, not England)
+    text = "The Mayor of London and London City Council set a target."
+    guess = infer_place(text, path="by_city/Canada__City_of_London_ON__2.txt")
+    assert (guess.city, guess.country) == ("London", "CA")
+    # the text can still place a city outside the file name's country when it says where it is
+    text = "Seattle, Washington. The Mayor of Seattle led the delegation. Seattle thanks Kobe. " * 2
+    guess = infer_place(text, path="trips/Seattle_Japan_trip.txt")
+    assert (guess.city, guess.country) == ("Seattle", "US")
+
+
 def test_region_mentions_tell_namesakes_apart() -> None:
     text = "Minutes of the London City Council, Ontario. " + "London, Ontario residents spoke. " * 3
     guess = infer_place(text, path="minutes/2025_01_14_Meeting.md")

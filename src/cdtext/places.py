@@ -554,6 +554,8 @@ def infer_place(
     countries: Counter[str] = Counter()
     regions: Counter[tuple[str, str]] = Counter()
     path_countries: Counter[str] = Counter()
+    # a name in the same file or folder name as a country ("Australia__Byron_Shire_Council") is read in that country
+    placed_in: dict[str, set[str]] = defaultdict(set)
 
     def add_name(name: str, clue: str, weight: float) -> None:
         key = fold(name)
@@ -576,13 +578,18 @@ def infer_place(
                 if len(token) == 2 and token.isupper() and before[:1].isupper():
                     if state := gaz.region(token, codes=True):
                         regions[state] += weight / 3
-        for start, end, kind in gaz.match(tokens):
+        matched = gaz.match(tokens)
+        named = {gaz.country(" ".join(tokens[s:e])) for s, e, kind in matched if kind == "country"} if slug else set()
+        for start, end, kind in matched:
             phrase = " ".join(tokens[start:end])
             # a name that is a small part of a long file name (a headline slug) is weak evidence
             w = weight if not slug or 3 * (end - start) >= len(content) else weight / 3
             if kind == "country":
                 add_country(phrase, clue, w)
-            elif kind == "region":
+                continue
+            if len(named) == 1:
+                placed_in[fold(phrase)] |= named
+            if kind == "region":
                 regions[gaz.region(phrase)] += w
                 if gaz.is_city(phrase):
                     add_name(phrase, clue, w * 0.8)  # New York, Washington
@@ -659,7 +666,13 @@ def infer_place(
     clues: dict[Place, Counter[str]] = {}
     for key, by_clue in names.items():
         options = gaz.entries(key)
-        if not options:
+        if key in placed_in:
+            inside = [o for o in options if o[0].country in placed_in[key]]
+            if inside:
+                options = inside
+            else:  # no namesake in the country its file name gives: the path's clues say nothing of the others
+                by_clue = {c: w for c, w in by_clue.items() if c not in ("file name", "folder")}
+        if not options or not by_clue:
             continue
         best, main = max(options, key=prior)
         if prior((best, main)) == -math.inf:
@@ -677,8 +690,24 @@ def infer_place(
         return PlaceGuess(
             country=fallback, confidence=confidence, clue="country" if fallback else None, candidates=listed
         )
+    if (
+        not country
+        and len(placed := {iso for iso, w in path_countries.items() if w >= 2.0}) == 1
+        and place.country not in placed
+        and not _text_country(place.country, countries, path_countries, regions)
+    ):
+        # the file or folder name gives a country and nothing but the name itself points to the winner's
+        # ("Australia__Byron_Shire_Council": Byron, Georgia is the only Byron in the gazetteer)
+        return PlaceGuess(country=next(iter(placed)), confidence=confidence, clue="country", candidates=listed)
     won = " + ".join(c for c, _ in clues[place].most_common(2))
     return PlaceGuess(place.name, place.country, confidence, won, listed)
+
+
+def _text_country(
+    iso: str, countries: Counter[str], from_path: Counter[str], regions: Counter[tuple[str, str]]
+) -> bool:
+    """Whether anything besides the file and folder names points to the country ``iso`` (a mention, a state)."""
+    return countries[iso] - from_path[iso] > 0 or any(r[0] == iso and w > 0 for r, w in regions.items())
 
 
 def _country_only(countries: Counter[str], from_path: Counter[str]) -> str | None:
