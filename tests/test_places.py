@@ -64,6 +64,20 @@ def test_a_few_places_abroad_do_not_move_a_city_to_a_smaller_namesake() -> None:
     assert (guess.city, guess.country) == ("Limerick", "IE")
 
 
+def test_the_currency_of_the_amounts_tells_namesakes_apart() -> None:
+    # minutes of an Irish council back from a U.S. trip, never naming Ireland (written for this test)
+    text = (
+        "Minutes of the Meeting of Limerick City and County Council. The delegation to the USA reported on the "
+        "visit to New York and Boston; members thanked the hosts in the USA. The USA trip cost EUR 4,000. "
+        "Grants approved: €12,000 for the festival, €3,500 for the library and €8,200 for the greenway."
+    )
+    path = "limerick_minutes/2023/25_Full_Meeting_of_Limerick_City_and_County_Council.md"
+    guess = infer_place(text, path=path)
+    assert (guess.city, guess.country) == ("Limerick", "IE")
+    # the same minutes counting in dollars leave the choice to the other clues
+    assert infer_place(text.replace("€", "$"), path=path).country == "US"
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"

@@ -530,6 +530,24 @@ _LEADING_ADMIN = re.compile(
 )
 
 
+# the currency a document counts money in: a clue to its country among namesakes (Irish minutes in euro)
+_EURO = frozenset(
+    "AT BE BG HR CY EE FI FR DE GR IE IT LV LT LU MT NL PT SK SI ES AD MC SM VA ME".split()
+)  # the euro area in 2026 and the states that use the euro by agreement or on their own
+_MONEY = {"€": _EURO, "£": frozenset({"GB", "GG", "JE", "IM", "GI"})}
+MONEY_WEIGHT = 1.0
+MIN_MONEY = 3
+
+
+def _money_countries(text: str) -> frozenset[str]:
+    """The countries of the one currency sign the text uses at least MIN_MONEY times (none if it uses others)."""
+    signs = {sign: text.count(sign) for sign in ("€", "£", "$")}
+    used = [sign for sign, n in signs.items() if n]
+    if len(used) == 1 and signs[used[0]] >= MIN_MONEY:
+        return _MONEY.get(used[0], frozenset())
+    return frozenset()
+
+
 def _path_tokens(part: str) -> list[str]:
     # split camelCase too: "NewYork" -> "New York"
     part = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", part)
@@ -650,6 +668,8 @@ def infer_place(
     for (iso, _), w in regions.items():
         by_country[iso] += REGION_SHARE * w
 
+    money = _money_countries(head)
+
     def prior(entry: tuple[Place, bool]) -> float:
         p, main = entry
         if country and p.country != country:
@@ -660,6 +680,7 @@ def infer_place(
             + 1.5 * main
             + 4 * share
             + 4 * regions[(p.country, p.admin1)] / total_country
+            + MONEY_WEIGHT * (p.country in money)
         )
 
     scores: dict[Place, float] = {}
