@@ -41,6 +41,10 @@ CASES = [
     ("The council approved the appointment by the Mayor of David Do and met Council Member Ben Jordan.", set()),
     ("We welcomed the Mayor of Turin Chiara Appendino to sign an agreement.", {("Turin", "city", "IT")}),
     ("Ontario Premier Doug Ford signed an agreement with the mayor at the U.S.-China summit.", {("Ontario", "region", "CA"), ("China", "country", "CN")}),  # noqa: E501
+    # a numbered part of a document and a company's initials in mixed case are not places
+    ("The signatories report their actions, as listed in Annex 1 and in Annex 2, to the European Commission.", {("European Commission", "international_org", "")}),  # noqa: E501
+    ("The city signed a partnership with MiRi, the catering company, and met the team in McAllen.", set()),
+    ("The mayor flew to Dublin 2 weeks ago to sign the sister city agreement.", {("Dublin", "city", "IE")}),
     # streets and U.S. territories are not abroad
     ("The agency signed the lease for 539 Jersey Street and 12 Lebanon Street.", set()),
     ("The council funded a relief mission to Puerto Rico and Guam after the storms.", set()),

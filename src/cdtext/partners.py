@@ -98,6 +98,8 @@ _LOCATOR = re.compile(r"(?:\bin\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*(?:the\s+)?)$", 
 _SENTENCE = re.compile(r"(?:[^.!?;]|\.(?=[\w,-]))+(?:[.!?;]+|$)")
 #: smallest population of a city named without "Mayor of"/"City of" before it (small namesakes are rarely meant)
 MIN_CITY_POPULATION = 100_000
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+_NUMBERED = re.compile(r"\s+\d{1,3}\b(?![.,]\d)")
 _PLACE_WORD = re.compile(r"\b(?:in|to|from|with|of|at|visit(?:ed|ing)?|toward|towards|between)\s+$", re.I)
 _REGION_TITLE = re.compile(r"(?:Province|State|Region|Prefecture|Government|Governor)\s+of\s+(?:the\s+)?$")
 _REGION_AFTER = re.compile(r"\s+(?:Province|Prefecture|State|Region|Provincial|Prefectural|Regional)\b")
@@ -297,6 +299,10 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                     last_city_end = b  # a list of cities goes on past one too small to name ("Klagenfurt")
                 if phrase.isupper() or not places or not (whole or titled):
                     continue  # an acronym ("TSU"), or part of a longer name
+                if _INNER_CAPITAL.search(phrase) and not _INNER_CAPITAL.search(places[0].name):
+                    continue  # "MiRi", a company's initials in mixed case, is not Miri (McAllen is McAllen)
+                if places[0].population < 1_000_000 and _NUMBERED.match(sentence[b:]):
+                    continue  # "Annex 1", "Phase 2": a numbered part of a document ("Dublin 8" is still Dublin)
                 if titled and not whole and places[0].population < MIN_CITY_POPULATION and _name_goes_on(tokens, end):
                     continue  # "the Mayor of David Do": a person after the title ("the Mayor of Turin Chiara
                     # Appendino" names a city large enough to be meant)
