@@ -146,11 +146,14 @@ def realworld() -> None:
     print(f"  baseline (file name only)      : {score(base)}")
     # New York City Council resolutions, one table row each: no file name, no city column; text and title only
     table = rw / "nyc_council_resolutions" / "nyc_resolutions_international_subset.jsonl"
-    rows = []
+    rows, countries = [], []
     for line in table.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        rows.append((infer_place(record["text"], title=record.get("title")).city, "New York City"))
+        guess = infer_place(record["text"], title=record.get("title"))
+        rows.append((guess.city, "New York City"))
+        countries.append((guess.country, "United States"))
     print(f"realworld NYC resolutions (rows) : {score(rows)}")
+    print(f"  their countries                : {country_score(countries)}")
 
 
 def main() -> None:

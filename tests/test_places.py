@@ -78,6 +78,19 @@ def test_the_currency_of_the_amounts_tells_namesakes_apart() -> None:
     assert infer_place(text.replace("€", "$"), path=path).country == "US"
 
 
+def test_two_close_cities_of_one_country_still_give_the_country() -> None:
+    # a resolution about a neighbourhood's Pakistani community: Brooklyn or New York City, too close to call,
+    # but both in the United States, which Pakistan's many mentions must not override (written for this test)
+    text = (
+        "Resolution naming Little Pakistan in Brooklyn. Whereas, families from Pakistan settled in Brooklyn and "
+        "New York City; Whereas, Pakistan Day is celebrated in New York City; Whereas, the trade between Pakistan "
+        "and New York City grows; Whereas, Pakistan's consulate thanks Brooklyn; Whereas, Pakistan and Brooklyn; "
+        "Whereas, Brooklyn and New York City, and Brooklyn and New York City, welcome Pakistan's visitors."
+    )
+    guess = infer_place(text)
+    assert guess.city is None and guess.country == "US", guess
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"

@@ -708,6 +708,10 @@ def infer_place(
     confidence = round(score / (score + runner_up + 0.5), 3)
     listed = tuple((f"{p.name}, {p.country}", round(s, 2)) for p, s in ranked[:3])
     if score < MIN_SCORE or confidence < MIN_CONFIDENCE:
+        # two cities too close to choose between, in one country, still tell the country ("Brooklyn" or
+        # "New York City" in a resolution that names Pakistan more often), unless a path names another
+        if not country and len(path_countries) != 1 and score >= MIN_SCORE and ranked[1][0].country == place.country:
+            fallback = place.country
         return PlaceGuess(
             country=fallback, confidence=confidence, clue="country" if fallback else None, candidates=listed
         )
