@@ -710,7 +710,8 @@ def infer_place(
     if score < MIN_SCORE or confidence < MIN_CONFIDENCE:
         # two cities too close to choose between, in one country, still tell the country ("Brooklyn" or
         # "New York City" in a resolution that names Pakistan more often), unless a path names another
-        if not country and len(path_countries) != 1 and score >= MIN_SCORE and ranked[1][0].country == place.country:
+        close = len(ranked) > 1 and ranked[1][0].country == place.country
+        if not country and len(path_countries) != 1 and score >= MIN_SCORE and close:
             fallback = place.country
         return PlaceGuess(
             country=fallback, confidence=confidence, clue="country" if fallback else None, candidates=listed
@@ -722,7 +723,7 @@ def infer_place(
         and not _text_country(place.country, countries, path_countries, regions)
     ):
         # the file or folder name gives a country and nothing but the name itself points to the winner's
-        # ("Australia__Byron_Shire_Council": Byron, Georgia is the only Byron in the gazetteer)
+        # ("Australia__Byron_Shire_Council": the gazetteer knows only the Byrons of Minnesota and Georgia)
         return PlaceGuess(country=next(iter(placed)), confidence=confidence, clue="country", candidates=listed)
     won = " + ".join(c for c, _ in clues[place].most_common(2))
     return PlaceGuess(place.name, place.country, confidence, won, listed)
