@@ -91,6 +91,19 @@ def test_two_close_cities_of_one_country_still_give_the_country() -> None:
     assert guess.city is None and guess.country == "US", guess
 
 
+def test_a_persons_name_is_not_a_small_town() -> None:
+    # "Rosa" is a town in Italy and "Teresa" one in the Philippines; here they are people (written for this test)
+    text = (
+        "Resolution establishing a Rosa Parks Day in the City of New York. Whereas, Rosa Parks refused to give up "
+        "her seat; Whereas, Rosa Parks is honoured by the Council; Whereas, Mother Teresa and Rosa Parks inspire "
+        "New Yorkers; Whereas, Rosa Parks."
+    )
+    guess = infer_place(text, title="Rosa Parks Day")
+    assert guess.city in (None, "New York City") and guess.country in (None, "US"), guess
+    # a town's name beside a word of government is still the town
+    assert infer_place("Minutes of the Byron Council. Byron Council met. " * 2, path="x/m.md").city == "Byron"
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"

@@ -548,6 +548,15 @@ def _money_countries(text: str) -> frozenset[str]:
     return frozenset()
 
 
+def _in_a_person_name(tokens: list[str], start: int, places: list[Place]) -> bool:
+    """Whether a one-word name of towns under 100,000 people stands beside another capitalised word of its run
+    that is no word of government ("Rosa Parks", "Mother Teresa"), as a person's name does."""
+    if not places or places[0].population >= 100_000:
+        return False
+    beside = [tokens[i] for i in (start - 1, start + 1) if 0 <= i < len(tokens)]
+    return any(w[:1].isupper() and fold(w) not in _ADMIN_WORDS for w in beside)
+
+
 def _path_tokens(part: str) -> list[str]:
     # split camelCase too: "NewYork" -> "New York"
     part = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", part)
@@ -611,7 +620,7 @@ def infer_place(
                 regions[gaz.region(phrase)] += w
                 if gaz.is_city(phrase):
                     add_name(phrase, clue, w * 0.8)  # New York, Washington
-            else:
+            elif not (clue == "title" and end - start == 1 and _in_a_person_name(tokens, start, gaz.cities(phrase))):
                 add_name(phrase, clue, w)
 
     if path:
@@ -653,6 +662,8 @@ def infer_place(
                 regions[gaz.region(phrase)] += 0.3
                 if gaz.is_city(phrase):
                     mentions[fold(phrase)] += 0.5
+            elif end - start == 1 and _in_a_person_name(tokens, start, gaz.cities(phrase)):
+                continue  # "Rosa Parks", "Oscar López Rivera", "Mother Teresa": a person, not a small town
             elif end - start > 1 or fold(phrase) not in lower_words:
                 mentions[fold(phrase)] += 1
     for key, count in mentions.items():
