@@ -23,6 +23,9 @@ def test_file_name_gives_the_city() -> None:
     assert "file name" in guess.clue and guess.confidence >= 0.5
     assert infer_place(SPEECH, path="x/new_york_2015.txt").city == "New York City"
     assert infer_place(SPEECH, path="x/los_angeles_2017.txt").city == "Los Angeles"
+    # "Washington, D.C." is GeoNames' other spelling of Washington: "Washington DC" and "District of Columbia" too
+    assert infer_place(SPEECH, path="plans/Washington_DC_Green_Plan_2019.txt").city == "Washington"
+    assert infer_place(SPEECH, path="by_city/United_States__District_of_Columbia_DC__1.txt").city == "Washington"
 
 
 def test_questionnaire_style_names_use_their_country() -> None:

@@ -385,7 +385,9 @@ def _city_tables(min_population: int, gc) -> tuple[list[list], dict[str, list[in
             if other and not other.isdigit():
                 entries[other].append(~i)
     for alias, target in _CITY_ALIASES.items():
-        entries[alias] = [i for i in entries.get(target, ()) if i >= 0]
+        # the alias names the place as its main name does, whether the target is GeoNames' main spelling or
+        # another one ("Washington, D.C." is another spelling of "Washington")
+        entries[alias] = list(dict.fromkeys(i if i >= 0 else ~i for i in entries.get(target, ())))
     for codes in entries.values():
         codes.sort(key=lambda i: (i < 0, -rows[i if i >= 0 else ~i][4]))
     index = dict(entries)
