@@ -107,6 +107,17 @@ def test_a_persons_name_is_not_a_small_town() -> None:
     assert infer_place("Minutes of the Byron Council. Byron Council met. " * 2, path="x/m.md").city == "Byron"
 
 
+def test_a_road_named_after_a_place_is_no_clue() -> None:
+    # a council's news about the upgrade of a road named after another city (written for this test)
+    text = (
+        "The second stage of the Brisbane Road upgrade is finished. Works on Brisbane Road resume in March; "
+        "detours on Brisbane Road, Brisbane Road North and London Street stay in place. The Sunshine Coast "
+        "thanks residents."
+    )
+    guess = infer_place(text, path="sunshine_coast_news/your-november-round-up-for-the-brisbane-road-upgrade.md")
+    assert (guess.city, guess.country) == ("Sunshine Coast", "AU"), guess
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"

@@ -550,6 +550,9 @@ def _money_countries(text: str) -> frozenset[str]:
     return frozenset()
 
 
+_STREET_WORDS = frozenset("street st avenue ave road rd boulevard blvd lane highway hwy parkway drive".split())
+
+
 def _in_a_person_name(tokens: list[str], start: int, places: list[Place]) -> bool:
     """Whether a one-word name of towns under 100,000 people stands beside another capitalised word of its run
     that is no word of government ("Rosa Parks", "Mother Teresa"), as a person's name does."""
@@ -616,6 +619,8 @@ def infer_place(
             if kind == "country":
                 add_country(phrase, clue, w)
                 continue
+            if end < len(tokens) and fold(tokens[end]) in _STREET_WORDS:
+                continue  # "brisbane-road-upgrade"
             if len(named) == 1:
                 placed_in[fold(phrase)] |= named
             if kind == "region":
@@ -666,6 +671,8 @@ def infer_place(
                     mentions[fold(phrase)] += 0.5
             elif end - start == 1 and _in_a_person_name(tokens, start, gaz.cities(phrase)):
                 continue  # "Rosa Parks", "Oscar López Rivera", "Mother Teresa": a person, not a small town
+            elif end < len(tokens) and fold(tokens[end]) in _STREET_WORDS:
+                continue  # "Brisbane Road", "London Street": a road named after a place, usually another one
             elif end - start > 1 or fold(phrase) not in lower_words:
                 mentions[fold(phrase)] += 1
     for key, count in mentions.items():
