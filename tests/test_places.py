@@ -118,6 +118,12 @@ def test_a_road_named_after_a_place_is_no_clue() -> None:
     assert (guess.city, guess.country) == ("Sunshine Coast", "AU"), guess
 
 
+def test_one_city_of_x_is_enough() -> None:
+    # a council resolution that names its city once, in the words that open it (written for this test)
+    text = "Whereas, the Council of the City of Boston supports the treaty; now, therefore, be it resolved."
+    assert infer_place(text).city == "Boston"
+
+
 def test_text_clues_without_a_useful_file_name() -> None:
     text = "HOUSTON, March 3, 2022 — Mayor Turner announced. Houston. It's a great day for Houston."
     assert infer_place(text, path="inbox/doc1.txt").city == "Houston"

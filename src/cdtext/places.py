@@ -651,7 +651,7 @@ def infer_place(
                 phrase = " ".join(tokens[start:end])
                 # "City of New York": a state's name after "City of" names its city
                 if start == 0 and (kind == "city" or (kind == "region" and gaz.is_city(phrase))):
-                    add_name(phrase, "text pattern", 1.5)
+                    add_name(phrase, "text pattern", 2.0)
     m = _DATELINE.search(head[:1500])
     if m and gaz.is_city(m.group(1)) and not gaz.is_common_word(m.group(1)):
         add_name(m.group(1), "dateline", 2.0)
