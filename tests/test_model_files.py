@@ -56,6 +56,15 @@ def test_shipped_model_loads_quickly_and_card_is_complete() -> None:
     assert card["training_corpus"]["labels"], "the shipped model is trained on the real-text labels"
 
 
+@pytest.mark.parametrize("name", ["default", "standard", "fast"])
+def test_each_shipped_card_names_its_own_file_and_hash(name: str) -> None:
+    # a card copied or renamed from another model would name that model's file ("standard" once said default.npz)
+    array_path, card_path = model_paths(default_model_path().with_name(name))
+    card = json.loads(card_path.read_text())
+    assert card["file"] == array_path.name
+    assert card["sha256"] == hashlib.sha256(array_path.read_bytes()).hexdigest()
+
+
 def test_tampered_model_is_refused(tmp_path: Path) -> None:
     base = copy_shipped(tmp_path)
     data = bytearray((tmp_path / "m.npz").read_bytes())
