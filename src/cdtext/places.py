@@ -553,9 +553,16 @@ def _money_countries(text: str) -> frozenset[str]:
 _STREET_WORDS = frozenset("street st avenue ave road rd boulevard blvd lane highway hwy parkway drive".split())
 
 
-def _in_a_person_name(tokens: list[str], start: int, places: list[Place]) -> bool:
-    """Whether a one-word name of towns under 100,000 people stands beside another capitalised word of its run
-    that is no word of government ("Rosa Parks", "Mother Teresa"), as a person's name does."""
+def _named_after(tokens: list[str], start: int, end: int, *, people: bool = True) -> bool:
+    """Whether the place name at ``tokens[start:end]`` names something else: a road ("Brisbane Road", "London
+    Street": roads are usually named after other places) or, with ``people``, a person — a one-word name of towns
+    under 100,000 people beside another capitalised word of its run that is no word of government ("Rosa Parks",
+    "Mother Teresa"; "Byron Council" is the town)."""
+    if end < len(tokens) and fold(tokens[end]) in _STREET_WORDS:
+        return True
+    if not people or end - start != 1:
+        return False
+    places = gazetteer().cities(tokens[start])
     if not places or places[0].population >= 100_000:
         return False
     beside = [tokens[i] for i in (start - 1, start + 1) if 0 <= i < len(tokens)]
@@ -619,15 +626,16 @@ def infer_place(
             if kind == "country":
                 add_country(phrase, clue, w)
                 continue
-            if end < len(tokens) and fold(tokens[end]) in _STREET_WORDS:
-                continue  # "brisbane-road-upgrade"
+            # a road in a slug ("brisbane-road-upgrade"); a person only in a title (a file name has no capitals)
+            if _named_after(tokens, start, end, people=clue == "title" and kind == "city"):
+                continue
             if len(named) == 1:
                 placed_in[fold(phrase)] |= named
             if kind == "region":
                 regions[gaz.region(phrase)] += w
                 if gaz.is_city(phrase):
                     add_name(phrase, clue, w * 0.8)  # New York, Washington
-            elif not (clue == "title" and end - start == 1 and _in_a_person_name(tokens, start, gaz.cities(phrase))):
+            else:
                 add_name(phrase, clue, w)
 
     if path:
@@ -665,14 +673,12 @@ def infer_place(
             phrase = " ".join(tokens[start:end])
             if kind == "country":
                 countries[gaz.country(phrase)] += 0.3
+            elif _named_after(tokens, start, end, people=kind == "city"):
+                continue  # "Washington Street", "Rosa Parks", "Oscar López Rivera": a road or a person
             elif kind == "region":
                 regions[gaz.region(phrase)] += 0.3
                 if gaz.is_city(phrase):
                     mentions[fold(phrase)] += 0.5
-            elif end - start == 1 and _in_a_person_name(tokens, start, gaz.cities(phrase)):
-                continue  # "Rosa Parks", "Oscar López Rivera", "Mother Teresa": a person, not a small town
-            elif end < len(tokens) and fold(tokens[end]) in _STREET_WORDS:
-                continue  # "Brisbane Road", "London Street": a road named after a place, usually another one
             elif end - start > 1 or fold(phrase) not in lower_words:
                 mentions[fold(phrase)] += 1
     for key, count in mentions.items():
@@ -737,7 +743,7 @@ def infer_place(
             country=fallback, confidence=confidence, clue="country" if fallback else None, candidates=listed
         )
     if (
-        not country
+        not country  # a country from a file or folder name at full weight (2.5 or 3; a headline slug's is 1 or less)
         and len(placed := {iso for iso, w in path_countries.items() if w >= 2.0}) == 1
         and place.country not in placed
         and not _text_country(place.country, countries, path_countries, regions)
