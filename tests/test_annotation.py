@@ -83,6 +83,36 @@ def test_a_search_stratum_draws_only_matching_passages(store: Path, tmp_path: Pa
     assert none.exit_code != 0 and "none match the search" in none.output
 
 
+def test_exclude_near_leaves_out_repeats_of_labelled_passages(store: Path, tmp_path: Path) -> None:
+    from cdtext.annotation.sample import _frame
+
+    release = (
+        "Mayor Smith is in Europe on {d}, where she tells the city's story at two technology conferences "
+        "and meets investors, university partners and the leaders of the sister city's port authority."
+    )
+    passages = pd.DataFrame(
+        {
+            "passage_id": ["d-1", "d-2", "d-3"],
+            "text": [
+                release.format(d="May 16"),
+                release.format(d="May 17"),
+                "The council approved the budget for road repairs in the northern wards after a long debate.",
+            ],
+            "n_words": [30, 30, 16],
+        }
+    )
+    assert list(_frame(passages, 10, {"d-1"})["passage_id"]) == ["d-2", "d-3"]
+    near = _frame(passages, 10, {"d-1"}, near=True)
+    assert list(near["passage_id"]) == ["d-3"] and near.attrs["near_excluded"] == 1
+    # through the command: the design records how many were left out
+    labelled = tmp_path / "done.csv"
+    assert run("annotate", "--store", store, "--out", labelled, "--n", 10, "--seed", 1).exit_code == 0
+    fill(labelled, labelled, "ann")
+    rows = cdtext.annotate(store, n=5, exclude=[labelled], exclude_near=True)
+    assert rows.attrs["design"]["near_excluded"] >= 0
+    assert not set(rows["id"]) & set(pd.read_csv(labelled)["id"])
+
+
 def test_the_sheet_is_formula_safe(tmp_path: Path) -> None:
     from cdtext.annotation.sample import SHEET_COLUMNS, write_label_rows
 

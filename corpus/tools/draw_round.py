@@ -2,7 +2,7 @@
 
     python corpus/tools/draw_round.py ROUND N --work DIR [--seed S] [--shares random=.35,uncertainty=.35,positive=.3]
         [--model M] [--exclude LABELS...] [--only FOLDER...] [--max-per-doc N] [--focus FUNCTION...]
-        [--match REGEX]
+        [--match REGEX] [--exclude-near]
 
 Ingests the pool's documents (not its README, manifest or the CDP CSV, whose
 rows are also in by_city/) into DIR/pool.duckdb, leaves out passages that
@@ -75,6 +75,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="pool sub-folders to draw from (default: all)")
     ap.add_argument("--focus", nargs="*", default=(), help="functions the positive share is spent on")
     ap.add_argument("--match", default=None, help="draw only passages matching this regular expression")
+    ap.add_argument("--exclude-near", action="store_true", help="also leave out near-repeats of --exclude passages")
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
@@ -100,6 +101,7 @@ def main() -> None:
         round=args.round,
         focus=args.focus,
         match=args.match,
+        exclude_near=args.exclude_near,
     )
     with open(out / "to_label.jsonl", "w", encoding="utf-8") as fh:
         for r in rows.itertuples():

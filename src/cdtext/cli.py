@@ -658,6 +658,12 @@ def train(
     help="Draw only passages this regular expression finds something in (case-insensitive); "
     "their random picks are stratum 'search'.",
 )
+@click.option(
+    "--exclude-near",
+    is_flag=True,
+    help="Also leave out passages that nearly repeat an --exclude passage of the store "
+    "(more than half their word 5-grams shared): the same boilerplate labelled again.",
+)
 @_library_call
 def annotate(
     store: str,
@@ -673,6 +679,7 @@ def annotate(
     round_: str | None,
     focus: tuple[str, ...],
     match: str | None,
+    exclude_near: bool,
 ) -> None:
     """Pick passages of a store for people to label.
 
@@ -699,6 +706,7 @@ def annotate(
         round=round_,
         focus=list(focus),
         match=match,
+        exclude_near=exclude_near,
     )
     design = rows.attrs["design"]
     strata = ", ".join(f"{k} {v}" for k, v in sorted(design["by_stratum"].items()))

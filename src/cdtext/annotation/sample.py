@@ -4,7 +4,9 @@ The design (docs/annotation.md gives the reasoning and the estimator):
 
 1. **Frame.** The store's passages of at least ``min_words`` words, one per
    distinct text (case, digits and punctuation ignored), minus passages
-   already labelled in the ``exclude`` files.
+   already labelled in the ``exclude`` files (with ``exclude_near``, also
+   minus passages whose word 5-grams overlap an excluded one's in the store
+   by more than half: the same press release or resolution text again).
 2. **Weights.** Each component of the strategy spreads its share of the
    ``n`` picks over the frame: ``random`` evenly; ``uncertainty`` in
    proportion to how close the current model's probabilities are to its
@@ -72,6 +74,7 @@ class Design:
     round: str = ""
     focus: list[str] = field(default_factory=list)
     match: str | None = None
+    near_excluded: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -142,11 +145,20 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 5]) for i in range(max(len(words) - 4, 1))}
 
 
-def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5) -> list[int]:
-    """Indices to keep: each text unless it overlaps an earlier kept one by more than ``threshold``."""
+def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5, earlier: Sequence[str] = ()) -> list[int]:
+    """Indices to keep: each text unless it overlaps an earlier kept one, or one of ``earlier``, by more
+    than ``threshold`` (Jaccard over word 5-grams)."""
     kept: list[int] = []
     sets: list[set[tuple[str, ...]]] = []
     index: dict[tuple[str, ...], list[int]] = {}
+
+    def remember(s: set[tuple[str, ...]]) -> None:
+        for g in s:
+            index.setdefault(g, []).append(len(sets))
+        sets.append(s)
+
+    for text in earlier:
+        remember(_shingles(text))
     for i, text in enumerate(texts):
         s = _shingles(text)
         shared: dict[int, int] = {}
@@ -155,19 +167,23 @@ def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5) -> list[
                 shared[k] = shared.get(k, 0) + 1
         if any(c / (len(s) + len(sets[k]) - c) > threshold for k, c in shared.items()):
             continue
-        for g in s:
-            index.setdefault(g, []).append(len(sets))
-        sets.append(s)
+        remember(s)
         kept.append(i)
     return kept
 
 
-def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str]) -> pd.DataFrame:
-    frame = passages[passages["n_words"] >= min_words].copy()
-    frame["sha1"] = frame["text"].map(passage_sha1)
-    frame = frame[~frame["passage_id"].isin(exclude) & ~frame["sha1"].isin(exclude)]
+def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str], near: bool = False) -> pd.DataFrame:
+    sha1 = passages["text"].map(passage_sha1)
+    excluded = passages["passage_id"].isin(exclude) | sha1.isin(exclude)
+    frame = passages[(passages["n_words"] >= min_words) & ~excluded].assign(sha1=sha1)
     key = frame["text"].str.lower().str.replace(_NORMAL, " ", regex=True).str.strip()
-    return frame.loc[~key.duplicated()].reset_index(drop=True)
+    frame = frame.loc[~key.duplicated()].reset_index(drop=True)
+    frame.attrs["near_excluded"] = 0
+    if near and excluded.any():
+        keep = _drop_near_duplicates(frame["text"].tolist(), earlier=passages.loc[excluded, "text"].tolist())
+        frame.attrs["near_excluded"] = len(frame) - len(keep)
+        frame = frame.iloc[keep].reset_index(drop=True)
+    return frame
 
 
 def _excluded(files: Sequence[str | Path]) -> set[str]:
@@ -266,13 +282,15 @@ def annotate(
     round: str | None = None,
     focus: Sequence[str] = (),
     match: str | None = None,
+    exclude_near: bool = False,
 ) -> pd.DataFrame:
     """Pick ``n`` passages of ``store`` to label (see the module docstring); write them to ``out``.
 
     ``out`` is a ``.csv`` or ``.jsonl`` file to open in a spreadsheet and fill
     in, or with ``stand_off=True`` a ``.jsonl`` of references without text.
     ``exclude`` names label files whose passages are left out (by id or text
-    hash); ``exclude_ids`` adds passage ids or text SHA-1s directly.
+    hash); ``exclude_ids`` adds passage ids or text SHA-1s directly; ``exclude_near`` also leaves out
+    passages that nearly repeat an excluded one of the store (word 5-grams, Jaccard over one half).
     ``root`` makes ``source`` paths relative to a folder. ``focus`` limits the
     ``positive`` component to some functions (to reach rare ones). ``match``, a regular expression
     (case-insensitive), narrows the frame to passages it finds something in: a search stratum whose
@@ -293,7 +311,8 @@ def annotate(
     passages = read_passages(store)
     if passages.empty:
         raise CdtextError(f"{store} has no passages to sample from; ingest documents into it first")
-    frame = _frame(passages, min_words, _excluded(exclude) | set(exclude_ids))
+    frame = _frame(passages, min_words, _excluded(exclude) | set(exclude_ids), near=exclude_near)
+    near_excluded = frame.attrs["near_excluded"]
     if match is not None:
         try:
             pattern = re.compile(match, re.IGNORECASE)
@@ -328,6 +347,7 @@ def annotate(
         round=round or "1",
         focus=list(focus),
         match=match,
+        near_excluded=near_excluded,
     )
     log.info("drew %d of %d passages (%s)", len(rows), len(frame), design.by_stratum)
     if stand_off:
