@@ -174,3 +174,25 @@ def test_repeat_run_keeps_outputs_and_a_changed_input_renews_them(tmp_path: Path
     next(inputs.glob("*.txt")).write_text("The mayor met the Consul General of Japan at City Hall today.\n" * 3)
     renewed = run([inputs], out, replicates=60)
     assert "outputs" not in renewed["this_run"] and renewed["this_run"]["classified"] > 0
+
+
+def test_a_wrong_grouping_column_fails_before_anything_is_classified(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    import cdtext.classify.persist as persist
+    from cdtext.errors import ConfigError
+    from cdtext.pipeline import run
+
+    def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the model was loaded for a run whose --by cannot work")
+
+    monkeypatch.setattr(persist, "load_model", refuse)
+    meta = tmp_path / "meta.csv"
+    meta.write_text("path,mayor\nbrightwater-resolution-2023-17.txt,Smith\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot group by office"):
+        run([SAMPLES], tmp_path / "out", by=["city", "office"], meta=meta, replicates=0)
+    # the documents are in (a re-run with the right column only classifies), and a --meta column is known early
+    assert len(cdtext.read_documents(tmp_path / "out" / "cdtext.duckdb"))
+    monkeypatch.undo()
+    card = run([SAMPLES], tmp_path / "out", by=["mayor"], meta=meta, replicates=0)
+    assert card["this_run"]["classified"] > 0

@@ -214,7 +214,7 @@ def _bootstrap(
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
-def _with_extra(documents: pd.DataFrame, by: Sequence[str] | str | None) -> pd.DataFrame:
+def with_meta_columns(documents: pd.DataFrame, by: Sequence[str] | str | None) -> pd.DataFrame:
     """``documents`` with the ``--meta`` columns that ``by`` names taken out of the ``extra`` JSON column."""
     if by is None or "extra" not in documents.columns:
         return documents
@@ -246,6 +246,12 @@ def _check_by(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[s
             f"(try {', '.join(GROUPINGS)} or a column from your --meta CSV)"
         )
     return cols
+
+
+def grouping_columns(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[str]:
+    """The columns ``by`` names, checked against the documents table (its ``--meta`` columns included);
+    :class:`ConfigError` names any that no document has."""
+    return _check_by(by, with_meta_columns(documents, by))
 
 
 def in_languages(documents: pd.DataFrame, languages: Sequence[str] | None) -> pd.DataFrame:
@@ -294,7 +300,7 @@ def profile(
     documents table (or any frame with ``doc_id`` and the grouping columns).
     """
     rule = VerdictRule.resolve(rule)
-    documents = _with_extra(documents, by)
+    documents = with_meta_columns(documents, by)
     cols = _check_by(by, documents)
     data = join_predictions(predictions, documents)
     for c in cols:
@@ -351,7 +357,7 @@ def evidence(
     predictions: pd.DataFrame, documents: pd.DataFrame, by: Sequence[str] | str | None = None, k: int = 3
 ) -> pd.DataFrame:
     """For each unit and function, the ``k`` passages with the highest probability, with their source."""
-    documents = _with_extra(documents, by)
+    documents = with_meta_columns(documents, by)
     cols = _check_by(by, documents)
     data = join_predictions(predictions, documents)
     for c in cols:

@@ -43,7 +43,13 @@ def with_units(partners: pd.DataFrame, documents: pd.DataFrame | None, by: Seque
         data = data.rename(columns={"doc_country": "country"})
     missing = [c for c in by if c not in data.columns]
     if missing:
-        extra = documents.drop_duplicates("doc_id").set_index("doc_id") if documents is not None else pd.DataFrame()
+        from cdtext.aggregate import with_meta_columns
+
+        extra = (
+            with_meta_columns(documents, by).drop_duplicates("doc_id").set_index("doc_id")
+            if documents is not None
+            else pd.DataFrame()
+        )
         for c in missing:
             if c not in extra.columns:
                 raise ConfigError(f"cannot group by {c}: not a document column")

@@ -164,7 +164,7 @@ def run(
             say(f"classify: 0 new passage(s) with model {previous.get('model', {}).get('name', '?')}")
             return _keep_previous(previous, out, len(inventory["files"]), say, inventory)
 
-    from cdtext.aggregate import VerdictRule, compare, in_languages, profile
+    from cdtext.aggregate import VerdictRule, compare, grouping_columns, in_languages, profile
     from cdtext.classify.api import Classifier
     from cdtext.classify.batch import classify_store, read_predictions
     from cdtext.classify.persist import library_versions
@@ -190,6 +190,9 @@ def run(
         say(f"warning: {warning(counted)}")
     if left:
         say(f"note: {left_out_note(left, languages, ' of the profiles')}")
+
+    # the grouping columns are known once the documents are in: a wrong --by fails now, not after classifying
+    by = grouping_columns(by, read_documents(store))
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying
