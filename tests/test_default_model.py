@@ -56,12 +56,38 @@ def test_default_averages_the_standard_model_and_the_transformer_where_the_gate_
     np.testing.assert_allclose(p_avg[read, :k], (p_base[read, :k] + p_tr[read]) / 2, atol=1e-9)
     np.testing.assert_allclose(p_avg[~read], p_base[~read])
     np.testing.assert_allclose(p_avg[:, k:], p_base[:, k:])  # the policy areas are the standard model's
-    # one passage at a time gives the same as a batch (padding must not change a passage's scores)
-    one = np.vstack([default.model.transformer_proba([t]) for t in TEXTS])
+    # one passage at a time, by a scorer that has seen none of them, gives the same as a batch
+    from cdtext.classify.averaged import calibrated
+    from cdtext.classify.transformer import TransformerScorer
+
+    fresh = TransformerScorer(default.model.scorer.name)
+    one = np.vstack([calibrated(default.model.calibration_, fresh.scores([t])) for t in TEXTS])
     np.testing.assert_allclose(one, p_tr, atol=1e-4)
     out = default.predict(TEXTS, explain=True)
     assert list(out.columns) == list(standard.predict(TEXTS, explain=True).columns)
     assert out.functions[0] and not out.functions[1] and not out.functions[3]
+
+
+def test_a_repeated_text_goes_through_the_network_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cdtext.classify.transformer as transformer
+
+    scorer = transformer.TransformerScorer(Classifier.load().model.scorer.name)
+    tokenizer, session = transformer._load(str(scorer.folder))
+    runs = []
+
+    class Counting:
+        def run(self, outputs, feed):  # type: ignore[no-untyped-def]
+            runs.append(feed["input_ids"].shape)
+            return session.run(outputs, feed)
+
+    monkeypatch.setattr(transformer, "_load", lambda _folder: (tokenizer, Counting()))
+    first = scorer.scores([TEXTS[0], TEXTS[2], TEXTS[0]])
+    assert len(runs) == 2 and np.array_equal(first[0], first[2])
+    again = scorer.scores([TEXTS[2], TEXTS[1]])  # only the new text runs; the other comes back unchanged
+    assert len(runs) == 3 and np.array_equal(again[0], first[1])
+    monkeypatch.setattr(transformer, "REMEMBERED", 1)  # beyond the limit the oldest texts are forgotten
+    scorer.scores([TEXTS[0], TEXTS[3]])
+    assert list(scorer._seen) == [TEXTS[3]] and len(runs) == 4
 
 
 def test_a_gate_of_zero_reads_every_passage() -> None:

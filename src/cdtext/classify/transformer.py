@@ -27,6 +27,8 @@ from cdtext.errors import ModelError
 TRANSFORMER_FILES = ("model.onnx", "tokenizer.json")
 #: tokens per passage (the length the network was fine-tuned with); longer passages are cut
 MAX_TOKENS = 128
+#: passages whose scores a scorer keeps for repeats (about 0.1 KB each beside the text)
+REMEMBERED = 20_000
 
 
 def _session(path: str) -> object:
@@ -77,20 +79,34 @@ class TransformerScorer:
                         "the network was changed or replaced"
                     )
         self.sha256 = found
+        self._seen: dict[str, np.ndarray] = {}
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """``(n, k)`` raw scores (logits), one row per passage in the order given.
 
         Each passage goes through the network alone: the int8 network scales its activations over the whole
         input, so in a padded batch a passage's scores would depend on the passages beside it. Alone, they do
-        not, and on one core it is also faster than batches of 32 (no padding).
+        not, and on one core it is also faster than batches of 32 (no padding). For the same reason a text
+        met again (here or in an earlier call) is not run twice.
         """
-        tokenizer, session = _load(str(self.folder))
-        rows = []
-        for encoding in tokenizer.encode_batch([str(t) for t in texts]):  # type: ignore[attr-defined]
-            ids = np.asarray([encoding.ids], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-            rows.append(session.run(None, feed)[0][0])  # type: ignore[attr-defined]
-        if not rows:
+        texts = [str(t) for t in texts]
+        if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.asarray(np.stack(rows), dtype=np.float32)
+        got = {t: self._seen[t] for t in dict.fromkeys(texts) if t in self._seen}
+        new = [t for t in dict.fromkeys(texts) if t not in got]
+        if new:
+            tokenizer, session = _load(str(self.folder))
+            for text, encoding in zip(new, tokenizer.encode_batch(new)):  # type: ignore[attr-defined]
+                ids = np.asarray([encoding.ids], dtype=np.int64)
+                feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+                got[text] = np.asarray(session.run(None, feed)[0][0], dtype=np.float32)  # type: ignore[attr-defined]
+                self._remember(text, got[text])
+        return np.stack([got[t] for t in texts])
+
+    def _remember(self, text: str, row: np.ndarray) -> None:
+        """Keep a passage's scores for the next time the same text comes (minutes and releases repeat their
+        boilerplate): a passage's scores depend on its text alone, so a repeat costs nothing; the oldest
+        go first beyond :data:`REMEMBERED` texts."""
+        self._seen[text] = row
+        while len(self._seen) > REMEMBERED:
+            del self._seen[next(iter(self._seen))]
