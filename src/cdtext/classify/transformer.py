@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -80,6 +81,7 @@ class TransformerScorer:
                     )
         self.sha256 = found
         self._seen: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """``(n, k)`` raw scores (logits), one row per passage in the order given.
@@ -92,7 +94,8 @@ class TransformerScorer:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        got = {t: self._seen[t] for t in dict.fromkeys(texts) if t in self._seen}
+        with self._lock:
+            got = {t: self._seen[t] for t in dict.fromkeys(texts) if t in self._seen}
         new = [t for t in dict.fromkeys(texts) if t not in got]
         if new:
             tokenizer, session = _load(str(self.folder))
@@ -107,6 +110,7 @@ class TransformerScorer:
         """Keep a passage's scores for the next time the same text comes (minutes and releases repeat their
         boilerplate): a passage's scores depend on its text alone, so a repeat costs nothing; the oldest
         go first beyond :data:`REMEMBERED` texts."""
-        self._seen[text] = row
-        while len(self._seen) > REMEMBERED:
-            del self._seen[next(iter(self._seen))]
+        with self._lock:  # a classifier may be shared between threads
+            self._seen[text] = row
+            while len(self._seen) > REMEMBERED:
+                del self._seen[next(iter(self._seen))]
