@@ -18,6 +18,11 @@ text matches a regular expression (case-insensitive): a search stratum for funct
 finds. Its rows get stratum ``search``: inclusion probabilities are relative
 to that narrowed frame (the pattern is recorded in design.json), so such a
 round says nothing about prevalence in the pool.
+
+Every passage already in a label file of ``corpus/real`` or ``corpus/staged``
+is left out whatever ``--exclude`` says (round r8 was drawn excluding
+``corpus/real`` only, and 87 of its passages had been labelled in the staged
+rounds); a round's folder must not exist yet in either.
 """
 
 from __future__ import annotations
@@ -79,6 +84,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
+    labelled = sorted(str(p) for p in (REPO / "corpus").glob("*/*/first.jsonl") if p.parts[-3] in ("real", "staged"))
+    taken = [p for p in ("real", "staged") if (REPO / "corpus" / p / args.round).exists()]
+    if taken:
+        sys.exit(f"error: corpus/{taken[0]}/{args.round} exists already: name the round otherwise")
     args.work.mkdir(parents=True, exist_ok=True)
     store = args.work / ("pool.duckdb" if not args.only else f"{args.round}-pool.duckdb")
     cdtext.ingest(pool_inputs(args.only), store, config={"jobs": 2})
@@ -93,7 +102,7 @@ def main() -> None:
         n=args.n,
         strategy=shares,
         seed=args.seed,
-        exclude=args.exclude,
+        exclude=sorted(set(args.exclude) | set(labelled)),
         exclude_ids=sorted(bad),
         model=args.model,
         root=SHARED,
