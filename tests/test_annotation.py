@@ -83,34 +83,57 @@ def test_a_search_stratum_draws_only_matching_passages(store: Path, tmp_path: Pa
     assert none.exit_code != 0 and "none match the search" in none.output
 
 
-def test_exclude_near_leaves_out_repeats_of_labelled_passages(store: Path, tmp_path: Path) -> None:
+def test_exclude_near_leaves_out_repeats_of_labelled_passages_only() -> None:
     from cdtext.annotation.sample import _frame
 
     release = (
         "Mayor Smith is in Europe on {d}, where she tells the city's story at two technology conferences "
         "and meets investors, university partners and the leaders of the sister city's port authority."
     )
-    passages = pd.DataFrame(
-        {
-            "passage_id": ["d-1", "d-2", "d-3"],
-            "text": [
-                release.format(d="May 16"),
-                release.format(d="May 17"),
-                "The council approved the budget for road repairs in the northern wards after a long debate.",
-            ],
-            "n_words": [30, 30, 16],
-        }
-    )
-    assert list(_frame(passages, 10, {"d-1"})["passage_id"]) == ["d-2", "d-3"]
-    near = _frame(passages, 10, {"d-1"}, near=True)
-    assert list(near["passage_id"]) == ["d-3"] and near.attrs["near_excluded"] == 1
-    # through the command: the design records how many were left out
+    other = "The council approved the budget for road repairs in the northern wards after a long {d} debate."
+    texts = {
+        "d-1": release.format(d="Monday"),  # labelled
+        "d-2": release.format(d="Tuesday"),  # a near-repeat of it: out
+        "d-3": "Then " + release.format(d="Wednesday").split(" and meets")[0] + ".",  # half of it: under the bar
+        "d-4": other.format(d="Monday"),  # two near-repeats of each other, neither labelled: both stay
+        "d-5": other.format(d="Tuesday"),
+    }
+    passages = pd.DataFrame({"passage_id": list(texts), "text": list(texts.values())})
+    passages["n_words"] = passages["text"].str.split().str.len()
+    plain, none_left_out = _frame(passages, 10, {"d-1"})
+    assert list(plain["passage_id"]) == ["d-2", "d-3", "d-4", "d-5"] and none_left_out == 0
+    near, left_out = _frame(passages, 10, {"d-1"}, near=True)
+    assert list(near["passage_id"]) == ["d-3", "d-4", "d-5"] and left_out == 1
+    # nothing excluded: nothing near-excluded either
+    assert _frame(passages, 10, set(), near=True)[1] == 0
+
+
+def test_exclude_near_through_the_command(store: Path, tmp_path: Path) -> None:
     labelled = tmp_path / "done.csv"
     assert run("annotate", "--store", store, "--out", labelled, "--n", 10, "--seed", 1).exit_code == 0
     fill(labelled, labelled, "ann")
+    out = tmp_path / "next.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "annotate",
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+            "--n",
+            "5",
+            "--exclude",
+            str(labelled),
+            "--exclude-near",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "near-repeats of excluded passages left out" in result.output
+    assert not set(pd.read_csv(out)["id"]) & set(pd.read_csv(labelled)["id"])
     rows = cdtext.annotate(store, n=5, exclude=[labelled], exclude_near=True)
-    assert rows.attrs["design"]["near_excluded"] >= 0
-    assert not set(rows["id"]) & set(pd.read_csv(labelled)["id"])
+    plain = cdtext.annotate(store, n=5, exclude=[labelled])
+    assert rows.attrs["design"]["frame"] + rows.attrs["design"]["near_excluded"] == plain.attrs["design"]["frame"]
 
 
 def test_the_sheet_is_formula_safe(tmp_path: Path) -> None:

@@ -56,7 +56,8 @@ def test_default_averages_the_standard_model_and_the_transformer_where_the_gate_
     np.testing.assert_allclose(p_avg[read, :k], (p_base[read, :k] + p_tr[read]) / 2, atol=1e-9)
     np.testing.assert_allclose(p_avg[~read], p_base[~read])
     np.testing.assert_allclose(p_avg[:, k:], p_base[:, k:])  # the policy areas are the standard model's
-    # one passage at a time, by a scorer that has seen none of them, gives the same as a batch
+    # one passage at a time, by a scorer that has seen none of them, gives the same as a call with all of them
+    # (each passage runs alone today; this guards against batching, whose padding would change the scores)
     from cdtext.classify.averaged import calibrated
     from cdtext.classify.transformer import TransformerScorer
 
@@ -85,9 +86,13 @@ def test_a_repeated_text_goes_through_the_network_once(monkeypatch: pytest.Monke
     assert len(runs) == 2 and np.array_equal(first[0], first[2])
     again = scorer.scores([TEXTS[2], TEXTS[1]])  # only the new text runs; the other comes back unchanged
     assert len(runs) == 3 and np.array_equal(again[0], first[1])
-    monkeypatch.setattr(transformer, "REMEMBERED", 1)  # beyond the limit the oldest texts are forgotten
-    scorer.scores([TEXTS[0], TEXTS[3]])
-    assert list(scorer._seen) == [TEXTS[3]] and len(runs) == 4
+    # beyond the limit the text met longest ago is forgotten, and runs again (same scores) when it comes back
+    monkeypatch.setattr(transformer, "REMEMBERED", 3)
+    scorer.scores([TEXTS[0]])  # met again: now the most recent; TEXTS[2] was met longest ago
+    scorer.scores([TEXTS[3]])
+    assert list(scorer._seen) == [TEXTS[1], TEXTS[0], TEXTS[3]] and len(runs) == 4
+    back = scorer.scores([TEXTS[2]])
+    assert len(runs) == 5 and np.array_equal(back[0], first[1])
 
 
 def test_a_gate_of_zero_reads_every_passage() -> None:

@@ -187,12 +187,23 @@ def test_a_wrong_grouping_column_fails_before_anything_is_classified(tmp_path: P
         raise AssertionError("the model was loaded for a run whose --by cannot work")
 
     monkeypatch.setattr(persist, "load_model", refuse)
+    with pytest.raises(ConfigError, match="cannot group by office"):
+        run([SAMPLES], tmp_path / "out", by=["city", "office"], replicates=0)
+    assert len(cdtext.read_documents(tmp_path / "out" / "cdtext.duckdb"))  # what was read stays for a re-run
+
+
+def test_a_meta_column_groups_the_run_and_the_network(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cdtext.cli import main
+    from cdtext.pipeline import run
+
     meta = tmp_path / "meta.csv"
     meta.write_text("path,mayor\nbrightwater-resolution-2023-17.txt,Smith\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="cannot group by office"):
-        run([SAMPLES], tmp_path / "out", by=["city", "office"], meta=meta, replicates=0)
-    # the documents are in (a re-run with the right column only classifies), and a --meta column is known early
-    assert len(cdtext.read_documents(tmp_path / "out" / "cdtext.duckdb"))
-    monkeypatch.undo()
     card = run([SAMPLES], tmp_path / "out", by=["mayor"], meta=meta, replicates=0)
     assert card["this_run"]["classified"] > 0
+    network = CliRunner().invoke(
+        main, ["network", "--store", str(tmp_path / "out" / "cdtext.duckdb"), "--by", "mayor", "--format", "csv"]
+    )
+    assert network.exit_code == 0, network.output
+    assert network.output.splitlines()[0].startswith("mayor,partner,")

@@ -22,7 +22,8 @@ round says nothing about prevalence in the pool.
 Every passage already in a label file of ``corpus/real`` or ``corpus/staged``
 is left out whatever ``--exclude`` says (round r8 was drawn excluding
 ``corpus/real`` only, and 87 of its passages had been labelled in the staged
-rounds); a round's folder must not exist yet in either.
+rounds); a round's folder must not exist yet in either, nor in DIR (a round
+still being labelled).
 """
 
 from __future__ import annotations
@@ -80,14 +81,15 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="pool sub-folders to draw from (default: all)")
     ap.add_argument("--focus", nargs="*", default=(), help="functions the positive share is spent on")
     ap.add_argument("--match", default=None, help="draw only passages matching this regular expression")
-    ap.add_argument("--exclude-near", action="store_true", help="also leave out near-repeats of --exclude passages")
+    ap.add_argument("--exclude-near", action="store_true", help="also leave out near-repeats of every excluded passage")
     args = ap.parse_args()
     if args.work.resolve().is_relative_to(REPO):
         sys.exit("error: --work must lie outside the repository (it holds third-party text)")
-    labelled = sorted(str(p) for p in (REPO / "corpus").glob("*/*/first.jsonl") if p.parts[-3] in ("real", "staged"))
-    taken = [p for p in ("real", "staged") if (REPO / "corpus" / p / args.round).exists()]
-    if taken:
-        sys.exit(f"error: corpus/{taken[0]}/{args.round} exists already: name the round otherwise")
+    labelled = sorted(str(p) for part in ("real", "staged") for p in (REPO / "corpus" / part).glob("*/*.jsonl"))
+    taken = [REPO / "corpus" / part / args.round for part in ("real", "staged")] + [args.work / args.round]
+    for folder in taken:
+        if folder.exists():
+            sys.exit(f"error: {folder} exists already: name the round otherwise")
     args.work.mkdir(parents=True, exist_ok=True)
     store = args.work / ("pool.duckdb" if not args.only else f"{args.round}-pool.duckdb")
     cdtext.ingest(pool_inputs(args.only), store, config={"jobs": 2})
@@ -95,7 +97,7 @@ def main() -> None:
     print(f"{len(bad)} passage(s) overlap the held-back set and are left out", file=sys.stderr)
     shares = {k: float(v) for k, v in (part.split("=") for part in args.shares.split(","))}
     out = args.work / args.round
-    out.mkdir(exist_ok=True)
+    out.mkdir()
     rows = annotate(
         store,
         out / "sample.csv",

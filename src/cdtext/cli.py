@@ -662,7 +662,7 @@ def train(
     "--exclude-near",
     is_flag=True,
     help="Also leave out passages that nearly repeat an --exclude passage of the store "
-    "(more than half their word 5-grams shared): the same boilerplate labelled again.",
+    "(Jaccard over word 5-grams above one half): the same boilerplate labelled again.",
 )
 @_library_call
 def annotate(
@@ -710,7 +710,8 @@ def annotate(
     )
     design = rows.attrs["design"]
     strata = ", ".join(f"{k} {v}" for k, v in sorted(design["by_stratum"].items()))
-    click.echo(f"{len(rows)} passages of {design['frame']} -> {out} ({strata})", err=True)
+    near = f"; {design['near_excluded']} near-repeats of excluded passages left out" if exclude_near else ""
+    click.echo(f"{len(rows)} passages of {design['frame']} -> {out} ({strata}{near})", err=True)
 
 
 @main.group()

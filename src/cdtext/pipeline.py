@@ -192,7 +192,7 @@ def run(
         say(f"note: {left_out_note(left, languages, ' of the profiles')}")
 
     # the grouping columns are known once the documents are in: a wrong --by fails now, not after classifying
-    by = grouping_columns(by, read_documents(store))
+    by = grouping_columns(by, in_languages(read_documents(store), languages))
 
     t = time.perf_counter()
     clf = Classifier.load(model, lazy=True)  # the arrays are read only if a passage needs classifying

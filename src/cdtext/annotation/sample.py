@@ -145,45 +145,58 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 5]) for i in range(max(len(words) - 4, 1))}
 
 
-def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5, earlier: Sequence[str] = ()) -> list[int]:
-    """Indices to keep: each text unless it overlaps an earlier kept one, or one of ``earlier``, by more
-    than ``threshold`` (Jaccard over word 5-grams)."""
+def _overlap_index(sets: Sequence[set[tuple[str, ...]]]) -> dict[tuple[str, ...], list[int]]:
+    index: dict[tuple[str, ...], list[int]] = {}
+    for k, s in enumerate(sets):
+        for g in s:
+            index.setdefault(g, []).append(k)
+    return index
+
+
+def _overlaps(s: set[tuple[str, ...]], sets: Sequence[set], index: Mapping[tuple, list[int]], threshold: float) -> bool:
+    """Whether ``s`` shares more than ``threshold`` of its union (Jaccard) with one of ``sets``."""
+    shared: dict[int, int] = {}
+    for g in s:
+        for k in index.get(g, ()):
+            shared[k] = shared.get(k, 0) + 1
+    return any(c / (len(s) + len(sets[k]) - c) > threshold for k, c in shared.items())
+
+
+def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5) -> list[int]:
+    """Indices to keep: each text unless it overlaps an earlier kept one by more than ``threshold``."""
     kept: list[int] = []
     sets: list[set[tuple[str, ...]]] = []
     index: dict[tuple[str, ...], list[int]] = {}
-
-    def remember(s: set[tuple[str, ...]]) -> None:
+    for i, text in enumerate(texts):
+        s = _shingles(text)
+        if _overlaps(s, sets, index, threshold):
+            continue
         for g in s:
             index.setdefault(g, []).append(len(sets))
         sets.append(s)
-
-    for text in earlier:
-        remember(_shingles(text))
-    for i, text in enumerate(texts):
-        s = _shingles(text)
-        shared: dict[int, int] = {}
-        for g in s:
-            for k in index.get(g, ()):
-                shared[k] = shared.get(k, 0) + 1
-        if any(c / (len(s) + len(sets[k]) - c) > threshold for k, c in shared.items()):
-            continue
-        remember(s)
         kept.append(i)
     return kept
 
 
-def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str], near: bool = False) -> pd.DataFrame:
+def _near_repeats(texts: Sequence[str], of: Sequence[str], threshold: float = 0.5) -> np.ndarray:
+    """``True`` for each text that overlaps one of ``of`` by more than ``threshold`` (Jaccard over word
+    5-grams); the texts are compared with ``of`` only, never with each other."""
+    sets = [_shingles(t) for t in of]
+    index = _overlap_index(sets)
+    return np.array([_overlaps(_shingles(t), sets, index, threshold) for t in texts], dtype=bool)
+
+
+def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str], near: bool = False) -> tuple[pd.DataFrame, int]:
+    """The frame (module docstring) and how many passages ``near`` left out as near-repeats of excluded ones."""
     sha1 = passages["text"].map(passage_sha1)
     excluded = passages["passage_id"].isin(exclude) | sha1.isin(exclude)
     frame = passages[(passages["n_words"] >= min_words) & ~excluded].assign(sha1=sha1)
     key = frame["text"].str.lower().str.replace(_NORMAL, " ", regex=True).str.strip()
     frame = frame.loc[~key.duplicated()].reset_index(drop=True)
-    frame.attrs["near_excluded"] = 0
-    if near and excluded.any():
-        keep = _drop_near_duplicates(frame["text"].tolist(), earlier=passages.loc[excluded, "text"].tolist())
-        frame.attrs["near_excluded"] = len(frame) - len(keep)
-        frame = frame.iloc[keep].reset_index(drop=True)
-    return frame
+    if not (near and excluded.any()):
+        return frame, 0
+    repeats = _near_repeats(frame["text"].tolist(), passages.loc[excluded, "text"].tolist())
+    return frame.loc[~repeats].reset_index(drop=True), int(repeats.sum())
 
 
 def _excluded(files: Sequence[str | Path]) -> set[str]:
@@ -311,8 +324,7 @@ def annotate(
     passages = read_passages(store)
     if passages.empty:
         raise CdtextError(f"{store} has no passages to sample from; ingest documents into it first")
-    frame = _frame(passages, min_words, _excluded(exclude) | set(exclude_ids), near=exclude_near)
-    near_excluded = frame.attrs["near_excluded"]
+    frame, near_excluded = _frame(passages, min_words, _excluded(exclude) | set(exclude_ids), near=exclude_near)
     if match is not None:
         try:
             pattern = re.compile(match, re.IGNORECASE)

@@ -94,9 +94,11 @@ class TransformerScorer:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        distinct = list(dict.fromkeys(texts))
         with self._lock:
-            got = {t: self._seen[t] for t in dict.fromkeys(texts) if t in self._seen}
-        new = [t for t in dict.fromkeys(texts) if t not in got]
+            got = {t: self._seen.pop(t) for t in distinct if t in self._seen}
+            self._seen.update(got)  # met again: now the most recent
+        new = [t for t in distinct if t not in got]
         if new:
             tokenizer, session = _load(str(self.folder))
             for text, encoding in zip(new, tokenizer.encode_batch(new)):  # type: ignore[attr-defined]
@@ -108,8 +110,8 @@ class TransformerScorer:
 
     def _remember(self, text: str, row: np.ndarray) -> None:
         """Keep a passage's scores for the next time the same text comes (minutes and releases repeat their
-        boilerplate): a passage's scores depend on its text alone, so a repeat costs nothing; the oldest
-        go first beyond :data:`REMEMBERED` texts."""
+        boilerplate): a passage's scores depend on its text alone, so a repeat costs nothing; beyond
+        :data:`REMEMBERED` texts, the one met longest ago goes first."""
         with self._lock:  # a classifier may be shared between threads
             self._seen[text] = row
             while len(self._seen) > REMEMBERED:
