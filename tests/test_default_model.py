@@ -90,7 +90,7 @@ def test_a_repeated_text_goes_through_the_network_once(monkeypatch: pytest.Monke
     monkeypatch.setattr(transformer, "REMEMBERED", 3)
     scorer.scores([TEXTS[0]])  # met again: now the most recent; TEXTS[2] was met longest ago
     scorer.scores([TEXTS[3]])
-    assert list(scorer._seen) == [TEXTS[1], TEXTS[0], TEXTS[3]] and len(runs) == 4
+    assert list(scorer._seen) == [transformer._key(t) for t in (TEXTS[1], TEXTS[0], TEXTS[3])] and len(runs) == 4
     back = scorer.scores([TEXTS[2]])
     assert len(runs) == 5 and np.array_equal(back[0], first[1])
 

@@ -16,6 +16,7 @@ is recorded in the model card and checked before the network is loaded.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ from cdtext.errors import ModelError
 TRANSFORMER_FILES = ("model.onnx", "tokenizer.json")
 #: tokens per passage (the length the network was fine-tuned with); longer passages are cut
 MAX_TOKENS = 128
-#: passages whose scores a scorer keeps for repeats (about 0.1 KB each beside the text)
+#: passages whose scores a scorer keeps for repeats (under half a kilobyte each: a digest and seven floats)
 REMEMBERED = 20_000
 
 
@@ -58,6 +59,11 @@ def _load(folder: str) -> tuple[object, object]:
     return tokenizer, _session(str(Path(folder) / "model.onnx"))
 
 
+def _key(text: str) -> bytes:
+    """A text's 128-bit digest: what the scorer remembers it by (the texts themselves may be long)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 class TransformerScorer:
     """Score passages with a fine-tuned transformer; ``expected`` file hashes are checked first."""
 
@@ -80,7 +86,7 @@ class TransformerScorer:
                         "the network was changed or replaced"
                     )
         self.sha256 = found
-        self._seen: dict[str, np.ndarray] = {}
+        self._seen: dict[bytes, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
@@ -94,25 +100,26 @@ class TransformerScorer:
         texts = [str(t) for t in texts]
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        distinct = list(dict.fromkeys(texts))
+        keys = [_key(t) for t in texts]
+        distinct = dict(zip(keys, texts))
         with self._lock:
-            got = {t: self._seen.pop(t) for t in distinct if t in self._seen}
+            got = {k: self._seen.pop(k) for k in distinct if k in self._seen}
             self._seen.update(got)  # met again: now the most recent
-        new = [t for t in distinct if t not in got]
+        new = [k for k in distinct if k not in got]
         if new:
             tokenizer, session = _load(str(self.folder))
-            for text, encoding in zip(new, tokenizer.encode_batch(new)):  # type: ignore[attr-defined]
+            for key, encoding in zip(new, tokenizer.encode_batch([distinct[k] for k in new])):  # type: ignore[attr-defined]
                 ids = np.asarray([encoding.ids], dtype=np.int64)
                 feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-                got[text] = np.asarray(session.run(None, feed)[0][0], dtype=np.float32)  # type: ignore[attr-defined]
-                self._remember(text, got[text])
-        return np.stack([got[t] for t in texts])
+                got[key] = np.asarray(session.run(None, feed)[0][0], dtype=np.float32)  # type: ignore[attr-defined]
+                self._remember(key, got[key])
+        return np.stack([got[k] for k in keys])
 
-    def _remember(self, text: str, row: np.ndarray) -> None:
-        """Keep a passage's scores for the next time the same text comes (minutes and releases repeat their
-        boilerplate): a passage's scores depend on its text alone, so a repeat costs nothing; beyond
-        :data:`REMEMBERED` texts, the one met longest ago goes first."""
+    def _remember(self, key: bytes, row: np.ndarray) -> None:
+        """Keep a passage's scores (under its text's digest) for the next time the same text comes (minutes and
+        releases repeat their boilerplate): a passage's scores depend on its text alone, so a repeat costs
+        nothing; beyond :data:`REMEMBERED` texts, the one met longest ago goes first."""
         with self._lock:  # a classifier may be shared between threads
-            self._seen[text] = row
+            self._seen[key] = row
             while len(self._seen) > REMEMBERED:
                 del self._seen[next(iter(self._seen))]
