@@ -248,10 +248,16 @@ def _check_by(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[s
     return cols
 
 
+def _grouped(documents: pd.DataFrame, by: Sequence[str] | str | None) -> tuple[pd.DataFrame, list[str]]:
+    """``documents`` with the ``--meta`` columns ``by`` names, and those columns, checked."""
+    documents = with_meta_columns(documents, by)
+    return documents, _check_by(by, documents)
+
+
 def grouping_columns(by: Sequence[str] | str | None, documents: pd.DataFrame) -> list[str]:
     """The columns ``by`` names, checked against the documents table (its ``--meta`` columns included);
     :class:`ConfigError` names any that no document has."""
-    return _check_by(by, with_meta_columns(documents, by))
+    return _grouped(documents, by)[1]
 
 
 def in_languages(documents: pd.DataFrame, languages: Sequence[str] | None) -> pd.DataFrame:
@@ -300,8 +306,7 @@ def profile(
     documents table (or any frame with ``doc_id`` and the grouping columns).
     """
     rule = VerdictRule.resolve(rule)
-    documents = with_meta_columns(documents, by)
-    cols = _check_by(by, documents)
+    documents, cols = _grouped(documents, by)
     data = join_predictions(predictions, documents)
     for c in cols:
         data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")
@@ -357,8 +362,7 @@ def evidence(
     predictions: pd.DataFrame, documents: pd.DataFrame, by: Sequence[str] | str | None = None, k: int = 3
 ) -> pd.DataFrame:
     """For each unit and function, the ``k`` passages with the highest probability, with their source."""
-    documents = with_meta_columns(documents, by)
-    cols = _check_by(by, documents)
+    documents, cols = _grouped(documents, by)
     data = join_predictions(predictions, documents)
     for c in cols:
         data[c] = data[c].astype("object").where(data[c].notna(), "(unknown)")

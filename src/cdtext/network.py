@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from cdtext.aggregate import with_meta_columns
 from cdtext.errors import ConfigError
 from cdtext.labels import FUNCTIONS
 
@@ -43,8 +44,6 @@ def with_units(partners: pd.DataFrame, documents: pd.DataFrame | None, by: Seque
         data = data.rename(columns={"doc_country": "country"})
     missing = [c for c in by if c not in data.columns]
     if missing:
-        from cdtext.aggregate import with_meta_columns
-
         extra = (
             with_meta_columns(documents, by).drop_duplicates("doc_id").set_index("doc_id")
             if documents is not None

@@ -145,45 +145,45 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 5]) for i in range(max(len(words) - 4, 1))}
 
 
-def _overlap_index(sets: Sequence[set[tuple[str, ...]]]) -> dict[tuple[str, ...], list[int]]:
-    index: dict[tuple[str, ...], list[int]] = {}
-    for k, s in enumerate(sets):
+class _ShingleSets:
+    """Word 5-gram sets, indexed by 5-gram, to ask whether a new set overlaps one of them (Jaccard)."""
+
+    def __init__(self) -> None:
+        self.sets: list[set[tuple[str, ...]]] = []
+        self.index: dict[tuple[str, ...], list[int]] = {}
+
+    def add(self, s: set[tuple[str, ...]]) -> None:
         for g in s:
-            index.setdefault(g, []).append(k)
-    return index
+            self.index.setdefault(g, []).append(len(self.sets))
+        self.sets.append(s)
 
-
-def _overlaps(s: set[tuple[str, ...]], sets: Sequence[set], index: Mapping[tuple, list[int]], threshold: float) -> bool:
-    """Whether ``s`` shares more than ``threshold`` of its union (Jaccard) with one of ``sets``."""
-    shared: dict[int, int] = {}
-    for g in s:
-        for k in index.get(g, ()):
-            shared[k] = shared.get(k, 0) + 1
-    return any(c / (len(s) + len(sets[k]) - c) > threshold for k, c in shared.items())
+    def overlaps(self, s: set[tuple[str, ...]], threshold: float) -> bool:
+        """Whether ``s`` shares more than ``threshold`` of its union with one of the sets."""
+        shared: dict[int, int] = {}
+        for g in s:
+            for k in self.index.get(g, ()):
+                shared[k] = shared.get(k, 0) + 1
+        return any(c / (len(s) + len(self.sets[k]) - c) > threshold for k, c in shared.items())
 
 
 def _drop_near_duplicates(texts: Sequence[str], threshold: float = 0.5) -> list[int]:
     """Indices to keep: each text unless it overlaps an earlier kept one by more than ``threshold``."""
-    kept: list[int] = []
-    sets: list[set[tuple[str, ...]]] = []
-    index: dict[tuple[str, ...], list[int]] = {}
+    kept, seen = [], _ShingleSets()
     for i, text in enumerate(texts):
         s = _shingles(text)
-        if _overlaps(s, sets, index, threshold):
-            continue
-        for g in s:
-            index.setdefault(g, []).append(len(sets))
-        sets.append(s)
-        kept.append(i)
+        if not seen.overlaps(s, threshold):
+            seen.add(s)
+            kept.append(i)
     return kept
 
 
 def _near_repeats(texts: Sequence[str], of: Sequence[str], threshold: float = 0.5) -> np.ndarray:
     """``True`` for each text that overlaps one of ``of`` by more than ``threshold`` (Jaccard over word
     5-grams); the texts are compared with ``of`` only, never with each other."""
-    sets = [_shingles(t) for t in of]
-    index = _overlap_index(sets)
-    return np.array([_overlaps(_shingles(t), sets, index, threshold) for t in texts], dtype=bool)
+    earlier = _ShingleSets()
+    for text in of:
+        earlier.add(_shingles(text))
+    return np.array([earlier.overlaps(_shingles(t), threshold) for t in texts], dtype=bool)
 
 
 def _frame(passages: pd.DataFrame, min_words: int, exclude: set[str], near: bool = False) -> tuple[pd.DataFrame, int]:
