@@ -48,6 +48,11 @@ CASES = [
     # streets and U.S. territories are not abroad
     ("The agency signed the lease for 539 Jersey Street and 12 Lebanon Street.", set()),
     ("The council funded a relief mission to Puerto Rico and Guam after the storms.", set()),
+    # "sign" as a noun or in "sign up" shows nothing done with anyone; as a verb it does
+    ("The new bakery is one more sign of the revival of Lisbon Street's shops in Lyon.", set()),
+    ("Families can sign up for the reading programme at the library in Dublin.", set()),
+    ("The mayor will sign the agreement in Dublin next week.", {("Dublin", "city", "IE")}),
+    ("Following the signing of the Covenant of Mayors, the city reports its emissions every two years.", {("Covenant of Mayors", "network", "")}),  # noqa: E501
     # a list of cities: one recognised member vouches for its neighbours, before or after it
     ("The award went to partner cities (Bergamo, Lund, Leuven, Barcelona) and to Nantes, Curtiba, Mannheim.", {("Bergamo", "city", "IT"), ("Lund", "city", "SE"), ("Leuven", "city", "BE"), ("Barcelona", "city", "ES"), ("Nantes", "city", "FR"), ("Mannheim", "city", "DE")}),  # noqa: E501
     ("The mayor joined a study tour in Utrecht, the Netherlands, and met officials.", {("Utrecht", "city", "NL")}),
