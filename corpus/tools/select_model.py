@@ -17,6 +17,7 @@ Never pass ../shared/realworld here: it is kept for measuring, not choosing.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -79,8 +80,14 @@ def memoise(encoder: str) -> None:
 
 def load_real(labels: list[str], text_root: Path | None, cache: Path | None, store: Path | None = None) -> pd.DataFrame:
     """The real labelled passages with their pool ``collection``, resolved once and kept in ``cache`` (a parquet
-    file outside the repository) when given."""
-    if cache and cache.exists():
+    file outside the repository) when given. The cache is reused only for the same label files (names and
+    SHA-256, kept in a ``.key`` file beside it); otherwise the passages are resolved again and the cache renewed."""
+    key = "\n".join(
+        f"{Path(f).parent.name}/{Path(f).name} {hashlib.sha256(Path(f).read_bytes()).hexdigest()}"
+        for f in sorted(map(str, labels))
+    )
+    key_file = cache.with_name(cache.name + ".key") if cache else None
+    if cache and cache.exists() and key_file.exists() and key_file.read_text() == key:
         real = pd.read_parquet(cache)
         for col in ("functions", "policy_areas"):
             real[col] = [list(v) for v in real[col]]
@@ -90,6 +97,7 @@ def load_real(labels: list[str], text_root: Path | None, cache: Path | None, sto
         real["collection"] = [g.split("/")[1] if g.startswith("realworld-pool/") else "other" for g in real["group"]]
         if cache:
             real.to_parquet(cache)
+            key_file.write_text(key)
     return real.reset_index(drop=True)
 
 
