@@ -15,6 +15,9 @@ passages, or on all — and macro-F1 / any-function F1 are printed on the staged
 ``--with-staged EXPORT FOLDS``: the transformer fine-tuned again with the staged rounds as well
 (``finetune_encoder.py export --folds-from`` the first export, so every passage keeps its fold; checked), its
 ONNX fold networks in ``FOLDS``; the same rows are printed with its scores in place of the first transformer's.
+
+corpus/staged is empty since r7, r7b and r8 joined corpus/real (2026-12-07); the tool stays for the next staged
+round.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ def main() -> None:
 
     real_files = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
     staged_files = sorted(str(p) for p in (REPO / "corpus" / "staged").glob("*/*.jsonl"))
+    if not staged_files:
+        raise SystemExit("error: corpus/staged holds no round (r7-r8 joined corpus/real on 2026-12-07)")
     real = load_real(real_files + staged_files, args.text_root, None)
     folds, positions = folds_of(real, [json.loads(line) for line in args.passages.open()])
     extra = load_real(staged_files, args.text_root, None)
