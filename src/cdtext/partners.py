@@ -306,6 +306,15 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                     continue  # "MiRi", a company's initials in mixed case, is not Miri (McAllen is McAllen)
                 if places[0].population < 1_000_000 and _NUMBERED.match(sentence[b:]):
                     continue  # "Annex 1", "Phase 2": a numbered part of a document ("Dublin 8" is still Dublin)
+                if (
+                    end - start > 1
+                    and places[0].population < MIN_CITY_POPULATION
+                    and not titled
+                    and all(gaz.is_common_word(t) for t in tokens[start:end])
+                    and not _placed_by(sentence[b : b + 40])[0]
+                ):
+                    continue  # "the tech community in Old City": a smaller place named by everyday words is a
+                    # description unless a title or a country places it ("Salt Lake City" is large enough)
                 if titled and not whole and places[0].population < MIN_CITY_POPULATION and _name_goes_on(tokens, end):
                     continue  # "the Mayor of David Do": a person after the title ("the Mayor of Turin Chiara
                     # Appendino" names a city large enough to be meant)
