@@ -50,10 +50,11 @@ CASES = [
     # a smaller place named by everyday words is a description ("Old City" is also a town of 36,000 abroad)
     ("The council worked with the state to extend the innovation zone to the design studios in Old City.", set()),
     ("The council funded a relief mission to Puerto Rico and Guam after the storms.", set()),
-    # "sign" as a noun or in "sign up" shows nothing done with anyone; as a verb it does
+    # "a sign of" or "sign up for" (a programme) shows nothing done with anyone; signing, or signing up to, does
     ("The new bakery is one more sign of the revival of Lisbon Street's shops in Lyon.", set()),
     ("Families can sign up for the reading programme at the library in Dublin.", set()),
     ("The mayor will sign the agreement in Dublin next week.", {("Dublin", "city", "IE")}),
+    ("The city council signed up to the Global Covenant of Mayors last spring.", {("Global Covenant of Mayors", "network", "")}),  # noqa: E501
     ("Following the signing of the Covenant of Mayors, the city reports its emissions every two years.", {("Covenant of Mayors", "network", "")}),  # noqa: E501
     # a list of cities: one recognised member vouches for its neighbours, before or after it
     ("The award went to partner cities (Bergamo, Lund, Leuven, Barcelona) and to Nantes, Curtiba, Mannheim.", {("Bergamo", "city", "IT"), ("Lund", "city", "SE"), ("Leuven", "city", "BE"), ("Barcelona", "city", "ES"), ("Nantes", "city", "FR"), ("Mannheim", "city", "DE")}),  # noqa: E501

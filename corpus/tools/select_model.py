@@ -95,7 +95,8 @@ def load_real(labels: list[str], text_root: Path | None, cache: Path | None, sto
     else:
         real, _ = labelled_corpus(labels, store=store, text_root=text_root)
         real["collection"] = [g.split("/")[1] if g.startswith("realworld-pool/") else "other" for g in real["group"]]
-        if cache:
+        if cache:  # the key goes last, so that a cache cut short is never taken for a whole one
+            key_file.unlink(missing_ok=True)
             real.to_parquet(cache)
             key_file.write_text(key)
     return real.reset_index(drop=True)

@@ -84,7 +84,7 @@ def main() -> None:
     real_files = sorted(str(p) for p in (REPO / "corpus" / "real").glob("*/*.jsonl"))
     staged_files = sorted(str(p) for p in (REPO / "corpus" / "staged").glob("*/*.jsonl"))
     if not staged_files:
-        raise SystemExit("error: corpus/staged holds no round (r7-r8 joined corpus/real on 2026-12-07)")
+        raise SystemExit("error: corpus/staged holds no round to measure")
     real = load_real(real_files + staged_files, args.text_root, None)
     folds, positions = folds_of(real, [json.loads(line) for line in args.passages.open()])
     extra = load_real(staged_files, args.text_root, None)

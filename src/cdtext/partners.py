@@ -30,9 +30,10 @@ KINDS = ("city", "country", "region", "network", "international_org")
 
 #: words that show the city doing something with the partner in the same sentence
 _CUES = re.compile(
-    # "sign" as a verb: "a sign of", "signs of" and "sign up" (for a programme) are not agreements ("the signing
-    # of the Covenant" is)
-    r"\b(visit(?:s|ed|ing)?|met|meet(?:s|ing)?|sign(?:ed|ing)(?!\s+up\b)|signs?(?!\s+(?:of|up)\b)|agreements?|"
+    # not "a sign of", "no signs of", "sign up for" (a programme) or "a sign-up form"; still "signed up to the
+    # Covenant", "the signing of the Covenant"
+    r"\b(visit(?:s|ed|ing)?|met|meet(?:s|ing)?|sign(?:ed|ing)(?![- ]up\s+for\b|-ups?\b)|"
+    r"signs?(?!\s+of\b|[- ]up\s+for\b|-ups?\b)|agreements?|"
     r"memorand(?:um|a)|MoU|partner(?:s|ship)?|"
     r"sister[- ]cit(?:y|ies)|twin(?:ned|ning|s)?|delegations?|delegates|host(?:s|ed|ing)?|welcom(?:e|ed|es|ing)|"
     r"receiv(?:e|ed|es|ing)|members?(?:hip)?|join(?:s|ed|ing)?|collaborat\w*|cooperat\w*|co-operat\w*|exchanges?|"
