@@ -17,7 +17,6 @@ Never pass ../shared/realworld here: it is kept for measuring, not choosing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -31,6 +30,7 @@ from sklearn.model_selection import GroupKFold
 from cdtext.classify.api import labelled_corpus
 from cdtext.classify.model import PassageClassifier
 from cdtext.corpus import label_matrix, load_corpus
+from cdtext.hashing import file_sha256
 from cdtext.labels import FUNCTIONS
 
 ENCODER = "minilm-m2v-256"
@@ -82,10 +82,7 @@ def load_real(labels: list[str], text_root: Path | None, cache: Path | None, sto
     """The real labelled passages with their pool ``collection``, resolved once and kept in ``cache`` (a parquet
     file outside the repository) when given. The cache is reused only for the same label files (names and
     SHA-256, kept in a ``.key`` file beside it); otherwise the passages are resolved again and the cache renewed."""
-    key = "\n".join(
-        f"{Path(f).parent.name}/{Path(f).name} {hashlib.sha256(Path(f).read_bytes()).hexdigest()}"
-        for f in sorted(map(str, labels))
-    )
+    key = "\n".join(f"{Path(f).parent.name}/{Path(f).name} {file_sha256(f)}" for f in sorted(map(str, labels)))
     key_file = cache.with_name(cache.name + ".key") if cache else None
     if cache and cache.exists() and key_file.exists() and key_file.read_text() == key:
         real = pd.read_parquet(cache)

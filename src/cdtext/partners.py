@@ -307,12 +307,13 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                     continue  # "MiRi", a company's initials in mixed case, is not Miri (McAllen is McAllen)
                 if places[0].population < 1_000_000 and _NUMBERED.match(sentence[b:]):
                     continue  # "Annex 1", "Phase 2": a numbered part of a document ("Dublin 8" is still Dublin)
+                where = _placed_by(sentence[b : b + 40])  # "Paris, Texas": the country or region after a comma
                 if (
                     end - start > 1
                     and places[0].population < MIN_CITY_POPULATION
                     and not titled
                     and all(gaz.is_common_word(t) for t in tokens[start:end])
-                    and not _placed_by(sentence[b : b + 40])[0]
+                    and not where[0]
                 ):
                     continue  # "the tech community in Old City": a smaller place named by everyday words is a
                     # description unless a title or a country places it ("Salt Lake City" is large enough)
@@ -323,7 +324,6 @@ def _mentions(sentence: str, offset: int, home: str | None = None) -> list[tuple
                 # a country or region after it ("Dublin, Ireland") or to continue a list of cities ("Besançon and
                 # Padua"): "George returned", "the Commonwealth" and a list of people ("Council Members Lander,
                 # Levine") are not places
-                where = _placed_by(sentence[b : b + 40])
                 qualified = bool(where[0])
                 located = _PLACE_WORD.search(sentence[max(0, a - 12) : a]) or qualified or listed
                 smallest = MIN_CITY_POPULATION if not (located or titled) else 30_000
