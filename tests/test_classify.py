@@ -9,7 +9,7 @@ from sklearn.base import clone
 
 from cdtext.classify.api import Classifier
 from cdtext.classify.lexicon import LexiconClassifier
-from cdtext.classify.model import HEADS, PassageClassifier, best_threshold
+from cdtext.classify.model import HEADS, WITHHELD, PassageClassifier, apply_thresholds, best_threshold, head_threshold
 from cdtext.corpus import label_matrix, load_corpus
 from cdtext.labels import FUNCTIONS, LABELS
 
@@ -54,6 +54,23 @@ def test_best_threshold_finds_separating_cut() -> None:
     y = np.array([0, 0, 0, 1, 1, 1])
     p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
     assert 0.3 <= best_threshold(y, p) <= 0.6
+
+
+def test_policy_area_no_better_than_chance_is_withheld() -> None:
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.05).astype(int)
+    noise = rng.random(400)
+    # a policy area the probabilities cannot find is never given; a function with the same figures still is
+    assert head_threshold("equity_rights", y, noise) == WITHHELD
+    assert head_threshold("community_engagement", y, noise) == best_threshold(y, noise) < 1
+    # an area the probabilities do find keeps its cut
+    found = np.clip(0.7 * y + 0.3 * noise, 0, 1)
+    assert head_threshold("equity_rights", y, found) == best_threshold(y, found) < 1
+    thresholds = np.full(len(HEADS), 0.5)
+    thresholds[HEADS.index("equity_rights")] = WITHHELD
+    labels = apply_thresholds(np.ones((3, len(HEADS))), thresholds)
+    assert labels[:, LABELS.index("equity_rights")].sum() == 0
+    assert labels[:, LABELS.index("climate_environment")].all()
 
 
 def test_predict_outputs_and_rules(shipped: Classifier) -> None:

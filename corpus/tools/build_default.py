@@ -75,7 +75,7 @@ from select_model import load_real
 from cdtext.classify.api import LABEL_WEIGHT, Classifier, _fit, source_folder
 from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier, combine, read_by_transformer
 from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
-from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, best_threshold, heads_matrix, platt_scaling
+from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, head_threshold, heads_matrix, platt_scaling
 from cdtext.classify.persist import read_card, save_averaged
 from cdtext.classify.transformer import TransformerScorer
 from cdtext.corpus import label_matrix, load_corpus
@@ -218,13 +218,14 @@ def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function)."""
+    """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function);
+    a policy area whose F1 there is under ``MIN_AREA_F1`` is withheld (``head_threshold``)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
     out = np.full(len(HEADS), 0.5)
     for j, head in enumerate(HEADS):
         on = rows & has_fn if head in _CONDITIONAL else rows
         if len(np.unique(H[on, j])) == 2:
-            out[j] = best_threshold(H[on, j], proba[on, j])
+            out[j] = head_threshold(head, H[on, j], proba[on, j])
     return out
 
 

@@ -20,6 +20,9 @@ Calibration and thresholds come from one stratified K-fold pass over the
 training data: out-of-fold decision scores are mapped to probabilities by
 Platt scaling (a one-feature logistic fit), and each head's decision
 threshold is the one that maximises F1 on those out-of-fold probabilities.
+A policy area whose F1 there stays under :data:`MIN_AREA_F1` is withheld:
+its threshold is :data:`WITHHELD`, above any probability, so the label is
+never given (its probability still is, and the measures use that).
 The test split is never seen.
 """
 
@@ -41,6 +44,10 @@ DEFAULT_ENCODER = "minilm-m2v-256"
 #: the model's heads, in column order of ``predict_proba``
 HEADS = (*FUNCTIONS, ANY, ANCHORED, *POLICY_AREAS)
 _CONDITIONAL = {ANCHORED, *POLICY_AREAS}
+#: a policy area whose best F1 on the out-of-fold probabilities it is chosen on is under this is withheld
+MIN_AREA_F1 = 0.2
+#: the threshold of a withheld label: above any probability, so the label is never given
+WITHHELD = 2.0
 
 
 def heads_matrix(y: np.ndarray) -> np.ndarray:
@@ -63,8 +70,8 @@ def platt_scaling(y: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
-def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
-    """The probability cut-off in [0.05, 0.95] that maximises F1."""
+def _best_cut(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """The probability cut-off in [0.05, 0.95] that maximises F1, and that F1."""
     grid = np.linspace(0.05, 0.95, 91)
     best, best_f1 = 0.5, -1.0
     for t in grid:
@@ -74,7 +81,19 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
         f1 = 2 * tp / denom if denom else 0.0
         if f1 > best_f1 + 1e-9:
             best, best_f1 = float(t), f1
-    return best
+    return best, best_f1
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability cut-off in [0.05, 0.95] that maximises F1."""
+    return _best_cut(y, p)[0]
+
+
+def head_threshold(head: str, y: np.ndarray, p: np.ndarray) -> float:
+    """:func:`best_threshold` of one head, or :data:`WITHHELD` for a policy area whose F1 there is under
+    :data:`MIN_AREA_F1` (a label that would be wrong far more often than right is not given)."""
+    cut, f1 = _best_cut(y, p)
+    return WITHHELD if head in POLICY_AREAS and f1 < MIN_AREA_F1 else cut
 
 
 def apply_thresholds(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -264,7 +283,7 @@ class PassageClassifier:
             self.calibration_[j] = platt_scaling(y[on], scores[on])
             proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
             self.oof_proba_[rows, j] = proba
-            self.thresholds_[j] = best_threshold(y[on], proba[on])
+            self.thresholds_[j] = head_threshold(head, y[on], proba[on])
         self.coef_ = self.coef_.astype(np.float32)  # halves the model file; scores are unchanged to ~1e-6
         self.classes_ = np.array(HEADS)
         self.context_ = None  # a context stage is fitted apart (cdtext.classify.context), on whole documents
