@@ -85,3 +85,23 @@ def test_a_cache_is_reused_only_for_the_same_passages_folds_and_recipe(build_def
         assert other != key and build_default._cached(cache, other) is None
     (tmp_path / "oof.npy.key").unlink()  # a cache without its key (older runs) is computed again
     assert build_default._cached(cache, key) is None
+
+
+def test_thresholds_withhold_an_area_the_probabilities_cannot_find(build_default) -> None:
+    from cdtext.classify.model import HEADS, WITHHELD
+
+    rng = np.random.default_rng(0)
+    n = 600
+    H = np.zeros((n, len(HEADS)), int)
+    fn = HEADS.index("community_engagement")
+    H[:, fn] = rng.random(n) < 0.3
+    H[:, HEADS.index("any_function")] = H[:, fn]
+    area, found = HEADS.index("equity_rights"), HEADS.index("climate_environment")
+    H[:, area] = H[:, fn] & (rng.random(n) < 0.1)
+    H[:, found] = H[:, fn] & (rng.random(n) < 0.3)
+    proba = rng.random((n, len(HEADS)))
+    proba[:, fn] = np.clip(0.6 * H[:, fn] + 0.5 * rng.random(n), 0, 1)  # a function the probabilities find
+    proba[:, found] = np.clip(0.6 * H[:, found] + 0.5 * rng.random(n), 0, 1)
+    out = build_default.thresholds(H, proba, np.ones(n, bool))
+    assert out[area] == WITHHELD  # probabilities that are noise: the area is never given
+    assert 0.05 <= out[fn] <= 0.95 and 0.05 <= out[found] <= 0.95

@@ -73,6 +73,18 @@ def test_policy_area_no_better_than_chance_is_withheld() -> None:
     assert labels[:, LABELS.index("climate_environment")].all()
 
 
+def test_fit_withholds_an_area_its_features_cannot_find(small_corpus: pd.DataFrame) -> None:
+    y = label_matrix(small_corpus).copy()
+    area = LABELS.index("equity_rights")
+    has_fn = y[:, : len(FUNCTIONS)].any(axis=1)
+    rng = np.random.default_rng(0)
+    y[:, area] = has_fn & (rng.random(len(y)) < 0.05)  # an area given at random: nothing in the text predicts it
+    est = PassageClassifier(cv=3).fit(small_corpus.text.tolist(), y)
+    assert est.thresholds_[HEADS.index("equity_rights")] == WITHHELD
+    assert all(0.05 <= est.thresholds_[HEADS.index(f)] <= 0.95 for f in FUNCTIONS)
+    assert est.predict(small_corpus.text.tolist())[:, area].sum() == 0
+
+
 def test_predict_outputs_and_rules(shipped: Classifier) -> None:
     texts = [
         "Mayor Ruiz received the Ambassador of Japan at City Hall and presented him with the key to the city.",
