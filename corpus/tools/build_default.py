@@ -217,15 +217,16 @@ def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray, folds: np.ndarray | None = None) -> np.ndarray:
     """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function);
-    a policy area whose F1 there is under ``MIN_AREA_F1`` is withheld (``head_threshold``)."""
+    a policy area whose F1 is under ``MIN_AREA_F1`` when each of ``folds`` (fold numbers, all passages) is
+    decided by the cut chosen on the others is withheld (``head_threshold``)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
     out = np.full(len(HEADS), 0.5)
     for j, head in enumerate(HEADS):
         on = rows & has_fn if head in _CONDITIONAL else rows
         if len(np.unique(H[on, j])) == 2:
-            out[j] = head_threshold(head, H[on, j], proba[on, j])
+            out[j] = head_threshold(head, H[on, j], proba[on, j], None if folds is None else folds[on])
     return out
 
 
@@ -253,7 +254,7 @@ def nested(H: np.ndarray, folds: np.ndarray, make, within: np.ndarray | None = N
             other &= within
         p = make(other)
         proba[here] = p[here]
-        decided[here] = apply_thresholds(p[here], thresholds(H, p, other))
+        decided[here] = apply_thresholds(p[here], thresholds(H, p, other, folds))
     return proba, decided
 
 
@@ -393,7 +394,7 @@ def main() -> None:
     everything = np.ones(len(real), bool)
     calibration = platt(H, scores, everything)
     gate = choose_gate(H, base, everything)
-    final = thresholds(H, averaged(base, calibration, scores, gate=gate), everything)
+    final = thresholds(H, averaged(base, calibration, scores, gate=gate), everything, folds)
     unread = ~read_by_transformer(base, gate)
     print(f"gate {gate}: the transformer leaves {unread.mean():.1%} of the real passages unread")
     loso = leave_one_source_out(real, H, loso_positions, args.loso) if args.loso else {}

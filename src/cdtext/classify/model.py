@@ -20,9 +20,11 @@ Calibration and thresholds come from one stratified K-fold pass over the
 training data: out-of-fold decision scores are mapped to probabilities by
 Platt scaling (a one-feature logistic fit), and each head's decision
 threshold is the one that maximises F1 on those out-of-fold probabilities.
-A policy area whose F1 there stays under :data:`MIN_AREA_F1` is withheld:
-its threshold is :data:`WITHHELD`, above any probability, so the label is
-never given (its probability still is, and the measures use that).
+A policy area with fewer than :data:`MIN_AREA_POSITIVES` positive passages
+there, or whose F1 stays under :data:`MIN_AREA_F1` when each fold's cut is
+chosen on the other folds, is withheld: its threshold is
+:data:`WITHHELD`, above any probability, so the label is never given (its
+probability still is, and the measures use that).
 The test split is never seen.
 """
 
@@ -44,8 +46,10 @@ DEFAULT_ENCODER = "minilm-m2v-256"
 #: the model's heads, in column order of ``predict_proba``
 HEADS = (*FUNCTIONS, ANY, ANCHORED, *POLICY_AREAS)
 _CONDITIONAL = {ANCHORED, *POLICY_AREAS}
-#: a policy area whose best F1 on the out-of-fold probabilities it is chosen on is under this is withheld
+#: a policy area whose cross-fitted F1 on the out-of-fold probabilities is under this is withheld
 MIN_AREA_F1 = 0.2
+#: ... and so is one with fewer positive passages than this to choose its cut and judge it on
+MIN_AREA_POSITIVES = 20
 #: the threshold of a withheld label: above any probability, so the label is never given
 WITHHELD = 2.0
 
@@ -89,11 +93,43 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return _best_cut(y, p)[0]
 
 
-def head_threshold(head: str, y: np.ndarray, p: np.ndarray) -> float:
-    """:func:`best_threshold` of one head, or :data:`WITHHELD` for a policy area whose F1 there is under
-    :data:`MIN_AREA_F1` (a label that would be wrong far more often than right is not given)."""
-    cut, f1 = _best_cut(y, p)
-    return WITHHELD if head in POLICY_AREAS and f1 < MIN_AREA_F1 else cut
+def cross_fitted_f1(y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = None) -> float:
+    """F1 of the best-cut rule judged on passages it did not see: each fold's passages are decided by the cut
+    :func:`best_threshold` chooses on the other folds, and F1 is counted over them all.
+
+    ``folds``: a fold number per passage (e.g. grouped by document); without it, stratified folds of ``y``
+    (at most five, at least two positives each where there are enough). Fewer than two positives: 0.
+    """
+    y, p = np.asarray(y), np.asarray(p)
+    n_pos = int((y == 1).sum())
+    if n_pos < 2:
+        return 0.0
+    if folds is None:
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = np.zeros(len(y), int)
+        split = StratifiedKFold(n_splits=min(5, n_pos), shuffle=True, random_state=0)
+        for k, (_, test) in enumerate(split.split(np.zeros(len(y)), y)):
+            folds[test] = k
+    folds = np.asarray(folds)
+    pred = np.zeros(len(y), bool)
+    for k in np.unique(folds):
+        here = folds == k
+        pred[here] = p[here] >= _best_cut(y[~here], p[~here])[0]
+    tp = float(np.sum(pred & (y == 1)))
+    return 2 * tp / float(pred.sum() + n_pos)
+
+
+def head_threshold(head: str, y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = None) -> float:
+    """:func:`best_threshold` of one head, or :data:`WITHHELD` for a policy area with fewer than
+    :data:`MIN_AREA_POSITIVES` positives in ``y`` or a :func:`cross_fitted_f1` under :data:`MIN_AREA_F1`: a label
+    that would be wrong far more often than right, or that too few passages vouch for, is not given. The F1
+    is cross-fitted because a cut chosen on the same few positives it is judged on flatters itself."""
+    if head in POLICY_AREAS and (
+        int(np.sum(np.asarray(y) == 1)) < MIN_AREA_POSITIVES or cross_fitted_f1(y, p, folds) < MIN_AREA_F1
+    ):
+        return WITHHELD
+    return best_threshold(y, p)
 
 
 def apply_thresholds(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -278,18 +314,21 @@ class PassageClassifier:
             model = self._new_head().fit(features[rows], y, sample_weight=weight[rows])
             self.coef_[j] = model.coef_[0]
             self.intercept_[j] = model.intercept_[0]
-            scores = self._oof_scores(features[rows], y, weight[rows], None if groups is None else groups[rows])
+            scores, folds = self._oof_scores(features[rows], y, weight[rows], None if groups is None else groups[rows])
             on = calibrate[rows] if len(np.unique(y[calibrate[rows]])) == 2 else np.ones(len(rows), bool)
             self.calibration_[j] = platt_scaling(y[on], scores[on])
             proba = _sigmoid(self.calibration_[j, 0] * scores + self.calibration_[j, 1])
             self.oof_proba_[rows, j] = proba
-            self.thresholds_[j] = head_threshold(head, y[on], proba[on])
+            self.thresholds_[j] = head_threshold(head, y[on], proba[on], folds[on])
         self.coef_ = self.coef_.astype(np.float32)  # halves the model file; scores are unchanged to ~1e-6
         self.classes_ = np.array(HEADS)
         self.context_ = None  # a context stage is fitted apart (cdtext.classify.context), on whole documents
         return self
 
-    def _oof_scores(self, features: Any, y: np.ndarray, weight: np.ndarray, groups: Any = None) -> np.ndarray:
+    def _oof_scores(
+        self, features: Any, y: np.ndarray, weight: np.ndarray, groups: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold decision scores of one head, and each passage's fold number."""
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
         n_splits = max(2, min(self.cv, int(np.bincount(y).min())))
@@ -298,14 +337,15 @@ class PassageClassifier:
             folds: Any = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         else:
             folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-        scores = np.zeros(len(y))
-        for train, test in folds.split(np.zeros(len(y)), y, groups):
+        scores, fold_of = np.zeros(len(y)), np.zeros(len(y), int)
+        for k, (train, test) in enumerate(folds.split(np.zeros(len(y)), y, groups)):
+            fold_of[test] = k
             if y[train].min() == y[train].max():
                 scores[test] = 0.0
                 continue
             fold = self._new_head().fit(features[train], y[train], sample_weight=weight[train])
             scores[test] = fold.decision_function(features[test])
-        return scores
+        return scores, fold_of
 
     # -- prediction ----------------------------------------------------------------
     def transform(self, X: Sequence[str]) -> Any:
