@@ -249,17 +249,14 @@ def main() -> None:
     if args.model == "default":
         fold_of_doc = dict(zip((i.rsplit("-", 1)[0] for i in real.id), folds))
         doc_fold = allp.doc_id.map(fold_of_doc).to_numpy()
-        labelled = np.zeros(len(allp), bool)
-        labelled[rows] = True  # the gates are chosen on the labelled passages' scores; then the rest are read
-        first = transformer_all(allp, doc_fold, labelled, args.folds, args.cache)[rows]
-        gates = [choose_gate(H, base[rows], first, folds != k) for k in range(5)]
-        read = base[:, : len(OUTPUTS) - 1].max(axis=1) >= min([*gates, choose_gate(H, base[rows], first, folds >= 0)])
+        gates = [choose_gate(H, base[rows], folds != k) for k in range(5)] + [choose_gate(H, base[rows], folds >= 0)]
+        read = base[:, : len(OUTPUTS) - 1].max(axis=1) >= min(gates)
         read[rows] = True
         scores = transformer_all(allp, doc_fold, read, args.folds, args.cache)
 
         def make(on: np.ndarray) -> np.ndarray:
             calibration = platt(H, scores[rows], on)
-            return averaged(base, calibration, scores, gate=choose_gate(H, base[rows], scores[rows], on))
+            return averaged(base, calibration, scores, gate=choose_gate(H, base[rows], on))
     else:
 
         def make(on: np.ndarray) -> np.ndarray:
