@@ -37,8 +37,9 @@ def sheet(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def fill(sheet: Path, out: Path, annotator: str, flip: int = 0) -> pd.DataFrame:
-    """A filled copy of the sheet: the model's functions, every ``flip``-th row changed."""
+def fill(sheet: Path, out: Path, annotator: str, flip: int = 0, areas: bool = False) -> pd.DataFrame:
+    """A filled copy of the sheet: the model's functions, every ``flip``-th row changed; with ``areas``, every
+    third passage with a function is about climate."""
     df = pd.read_csv(sheet, keep_default_na=False, dtype=str)
     for i in range(len(df)):
         functions = df.at[i, "model_functions"]
@@ -46,6 +47,7 @@ def fill(sheet: Path, out: Path, annotator: str, flip: int = 0) -> pd.DataFrame:
             functions = "" if functions else "community_engagement"
         df.at[i, "functions"] = functions
         df.at[i, "policy_anchored"] = ("true" if i % 2 else "false") if functions else ""
+        df.at[i, "policy_areas"] = "climate_environment" if areas and functions and i % 3 == 0 else ""
         df.at[i, "annotator"] = annotator
     df.to_csv(out, index=False)
     return df
@@ -154,7 +156,7 @@ def test_the_sheet_is_formula_safe(tmp_path: Path) -> None:
 
 def test_check_agreement_and_training_on_filled_sheets(sheet: Path, store: Path, tmp_path: Path) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    fa, fb = fill(sheet, a, "ann"), fill(sheet, b, "bob", flip=4)
+    fa, fb = fill(sheet, a, "ann", areas=True), fill(sheet, b, "bob", flip=4, areas=True)
     assert run("labels", "check", a, b, "--store", store).exit_code == 0
 
     result = run("agreement", a, b, "--format", "json")
@@ -179,6 +181,12 @@ def test_check_agreement_and_training_on_filled_sheets(sheet: Path, store: Path,
     assert files[0]["sha256"] == hashlib.sha256(a.read_bytes()).hexdigest()
     assert card["training_corpus"]["base"] == "none"
     assert card["training_corpus"]["n_real"] == len(fa) and card["metrics"]["real_cv"]["n"] == len(fa)
+    # a few climate passages cannot vouch for the area: it is withheld, and the output says so
+    withheld = [head for head, cut in card["thresholds"].items() if cut == 2.0]
+    assert withheld == ["climate_environment"]
+    assert f"policy areas withheld (never given as labels; their probabilities still are): {', '.join(withheld)}" in (
+        trained.output
+    )
     clf = cdtext.Classifier.load(out)
     assert not clf.is_lexicon and len(clf.predict(["The mayor met the Consul General of Japan."])) == 1
     # the loop ends where it started: classify the store with the new model

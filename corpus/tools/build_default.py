@@ -219,8 +219,9 @@ def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray, folds: np.ndarray | None = None) -> np.ndarray:
     """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function);
-    a policy area whose F1 is under ``MIN_AREA_F1`` when each of ``folds`` (fold numbers, all passages) is
-    decided by the cut chosen on the others is withheld (``head_threshold``)."""
+    a policy area with fewer than ``MIN_AREA_POSITIVES`` positives there, or whose F1 is under ``MIN_AREA_F1``
+    when each of ``folds`` (fold numbers, all passages) is decided by the cut chosen on the others, is
+    withheld (``head_threshold``)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
     out = np.full(len(HEADS), 0.5)
     for j, head in enumerate(HEADS):

@@ -583,6 +583,7 @@ def train(
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_by_source, format_comparison, source_folders
+    from cdtext.classify.model import MIN_AREA_F1, MIN_AREA_POSITIVES, WITHHELD
 
     params: dict[str, Any] = {"C": C} if C is not None else {}
     if features is not None:
@@ -601,6 +602,13 @@ def train(
     if "held_out" in metrics:
         click.echo("authored corpus, held-out test split:")
         click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
+    withheld = [head for head, cut in clf.card["thresholds"].items() if cut >= WITHHELD]
+    if withheld:
+        click.echo(
+            f"policy areas withheld (never given as labels; their probabilities still are): {', '.join(withheld)} "
+            f"- fewer than {MIN_AREA_POSITIVES} positive passages to choose a threshold on, or an out-of-fold F1 "
+            f"under {MIN_AREA_F1} there"
+        )
     click.echo(f"wrote {out}.npz and {out}.card.json", err=True)
 
 

@@ -98,7 +98,7 @@ def cross_fitted_f1(y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = Non
     :func:`best_threshold` chooses on the other folds, and F1 is counted over them all.
 
     ``folds``: a fold number per passage (e.g. grouped by document); without it, stratified folds of ``y``
-    (at most five, at least two positives each where there are enough). Fewer than two positives: 0.
+    (at most five, each holding a positive). Fewer than two positives: 0.
     """
     y, p = np.asarray(y), np.asarray(p)
     n_pos = int((y == 1).sum())
