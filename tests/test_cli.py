@@ -186,6 +186,15 @@ def test_evaluate_leads_with_real_text_and_scores_given_labels(tmp_path: Path) -
     assert text.index("your labelled passages") < text.index("authored corpus: held-out test split")
     figures = json.loads((tmp_path / "e.json").read_text())
     assert figures["labels"]["lexicon"]["n"] == 2 and "real_cv" in figures
+    # areas the model never gives say so, in every section and in the JSON (the lexicon withholds none)
+    from cdtext import Classifier
+
+    withheld = [a for a, cut in Classifier.load("fast", lazy=True).thresholds.items() if cut == 2.0]
+    assert withheld and all(figures[s]["fast"]["withheld"] == withheld for s in ("real_cv", "labels", "authored"))
+    assert "withheld" not in figures["authored"]["lexicon"]
+    rows = [line for line in text.splitlines() if line.startswith(withheld[0])]
+    assert len(rows) == 3 and all(row.split()[1] == "withheld" for row in rows)
+    assert text.count("withheld: a policy area the model never gives") == 3
 
 
 def test_run_takes_the_profile_options(tmp_path: Path) -> None:

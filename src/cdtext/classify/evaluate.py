@@ -113,7 +113,8 @@ def evaluate_predictions(
 
 
 def format_comparison(results: dict[str, dict[str, Any]]) -> str:
-    """A plain-text table of several models' held-out figures side by side."""
+    """A plain-text table of several models' held-out figures side by side; a label a model withholds (its
+    figures' ``withheld`` list) reads "withheld" in that model's column."""
     names = list(results)
     width = max(14, *(len(n) for n in names))
     lines = [f"{'label':<30}" + "".join(f"{n:>{width + 16}}" for n in names)]
@@ -123,7 +124,10 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
         for n in names:
             m = results[n]["labels"][label]
             lo, hi = m["f1_95ci"]
-            cells.append(f"{m['precision']:.2f}/{m['recall']:.2f}/{m['f1']:.2f} [{lo:.2f},{hi:.2f}]")
+            if label in results[n].get("withheld", ()):
+                cells.append("withheld")
+            else:
+                cells.append(f"{m['precision']:.2f}/{m['recall']:.2f}/{m['f1']:.2f} [{lo:.2f},{hi:.2f}]")
         lines.append(f"{label:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
     for key, title in (
         ("macro_f1", "macro-F1 (functions)"),
@@ -146,6 +150,11 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
             else:
                 cells.append(f"{value:.3f}")
         lines.append(f"{title:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
+    if any(results[n].get("withheld") for n in names):
+        lines.append(
+            "withheld: a policy area the model never gives as a label (too few real positive passages, or an "
+            "out-of-fold F1 under 0.2); it still gives its probability, and the areas' macro-F1 counts it as 0"
+        )
     return "\n".join(lines)
 
 
@@ -172,22 +181,27 @@ def evaluate_model(
     """
     from cdtext.annotation.api import consensus, read_labels
     from cdtext.classify.api import Classifier
+    from cdtext.classify.model import WITHHELD
     from cdtext.corpus import label_matrix, load_corpus
 
     clf = Classifier.load(model)
     models = {clf.name: clf} if clf.is_lexicon else {clf.name: clf, "lexicon": Classifier.load("lexicon")}
+    withheld = {name: [a for a in POLICY_AREAS if c.thresholds.get(a, 0.0) >= WITHHELD] for name, c in models.items()}
+
+    def marked(name: str, figures: dict[str, Any]) -> dict[str, Any]:
+        return {**figures, "withheld": withheld[name]} if withheld[name] else figures
 
     def scored(texts: list[str], y: np.ndarray) -> dict[str, Any]:
         section = {}
         for name, c in models.items():
             proba, decided, _ = c._proba_and_labels(texts)
-            section[name] = evaluate_predictions(y, decided, proba)
+            section[name] = marked(name, evaluate_predictions(y, decided, proba))
         return section
 
     metrics = clf.card.get("metrics", {})
     out: dict[str, dict[str, Any]] = {}
     if "real_cv" in metrics:
-        out["real_cv"] = {clf.name: metrics["real_cv"]}
+        out["real_cv"] = {clf.name: marked(clf.name, metrics["real_cv"])}
     if source_folders(metrics):
         out["real_by_source"] = source_folders(metrics)
     if labels:
