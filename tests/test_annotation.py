@@ -182,11 +182,10 @@ def test_check_agreement_and_training_on_filled_sheets(sheet: Path, store: Path,
     assert card["training_corpus"]["base"] == "none"
     assert card["training_corpus"]["n_real"] == len(fa) and card["metrics"]["real_cv"]["n"] == len(fa)
     # a few climate passages cannot vouch for the area: it is withheld, and the output says so
-    withheld = [head for head, cut in card["thresholds"].items() if cut == 2.0]
-    assert withheld == ["climate_environment"]
-    assert f"policy areas withheld (never given as labels; their probabilities still are): {', '.join(withheld)}" in (
-        trained.output
-    )
+    assert [head for head, cut in card["thresholds"].items() if cut == 2.0] == ["climate_environment"]
+    assert "policy areas withheld: climate_environment" in trained.output
+    climate = [line for line in trained.output.splitlines() if line.startswith("climate_environment")]
+    assert climate and climate[0].split()[1] == "withheld" and "withheld: a policy area the model" in trained.output
     clf = cdtext.Classifier.load(out)
     assert not clf.is_lexicon and len(clf.predict(["The mayor met the Consul General of Japan."])) == 1
     # the loop ends where it started: classify the store with the new model

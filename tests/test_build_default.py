@@ -105,3 +105,9 @@ def test_thresholds_withhold_an_area_the_probabilities_cannot_find(build_default
     out = build_default.thresholds(H, proba, np.ones(n, bool))
     assert out[area] == WITHHELD  # probabilities that are noise: the area is never given
     assert 0.05 <= out[fn] <= 0.95 and 0.05 <= out[found] <= 0.95
+    # a measurement on part of the passages keeps the shipped choice of areas, whatever the part would choose
+    part = np.arange(n) < n // 5  # too few positives of the found area here to pass the rule alone
+    assert build_default.thresholds(H, proba, part)[found] == WITHHELD
+    kept = build_default.thresholds(H, proba, part, withheld=out == WITHHELD)
+    assert kept[area] == WITHHELD and 0.05 <= kept[found] <= 0.95
+    assert kept[fn] == build_default.thresholds(H, proba, part)[fn]  # functions: chosen on the part as before

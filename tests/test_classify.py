@@ -95,9 +95,21 @@ def test_area_whose_cut_only_flatters_itself_is_withheld() -> None:
     assert _best_cut(y, p)[1] >= MIN_AREA_F1 > cross_fitted_f1(y, p)
     assert head_threshold("public_health", y, p) == WITHHELD
     assert head_threshold("public_health", y, np.clip(0.7 * y + 0.3 * p, 0, 1)) < 1  # found: given
-    # fold numbers given (e.g. by document) are the folds used
-    assert cross_fitted_f1(y, p, np.arange(200) % 7) != cross_fitted_f1(y, p)
     assert cross_fitted_f1(np.array([1, 0, 0]), p[:3]) == 0.0  # one positive: cannot be judged
+
+
+def test_cross_fitted_f1_uses_the_folds_given() -> None:
+    y = np.array([1, 1, 0, 0, 1, 1, 0, 0])
+    p = np.array([0.9, 0.8, 0.6, 0.2, 0.3, 0.35, 0.5, 0.1])
+    # fold 1 (0.3, 0.35 | 0.5, 0.1) puts its cut at 0.11: fold 0 gets four labels, two right; fold 0 (0.9, 0.8 |
+    # 0.6, 0.2) puts its cut at 0.61: fold 1 gets none. Two found of four, four given: F1 0.5
+    halves = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    assert cross_fitted_f1(y, p, halves) == pytest.approx(0.5)
+    assert cross_fitted_f1(y, p) != pytest.approx(0.5)  # the stratified folds differ
+    # positives all in one fold: the other fold's cut is chosen with no positive beside it, so it gives nothing
+    assert cross_fitted_f1(y, p, np.array([0, 0, 1, 1, 0, 0, 1, 1])) == 0.0
+    # one fold only: stratified folds instead
+    assert cross_fitted_f1(y, p, np.zeros(8, int)) == cross_fitted_f1(y, p)
 
 
 def test_area_with_too_few_positives_is_withheld() -> None:

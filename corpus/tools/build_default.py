@@ -75,7 +75,16 @@ from select_model import load_real
 from cdtext.classify.api import LABEL_WEIGHT, Classifier, _fit, source_folder
 from cdtext.classify.averaged import TRANSFORMER_HEADS, AveragedClassifier, combine, read_by_transformer
 from cdtext.classify.evaluate import add_mean_present, add_present_macro, evaluate_predictions
-from cdtext.classify.model import _CONDITIONAL, HEADS, apply_thresholds, head_threshold, heads_matrix, platt_scaling
+from cdtext.classify.model import (
+    _CONDITIONAL,
+    HEADS,
+    WITHHELD,
+    apply_thresholds,
+    best_threshold,
+    head_threshold,
+    heads_matrix,
+    platt_scaling,
+)
 from cdtext.classify.persist import read_card, save_averaged
 from cdtext.classify.transformer import TransformerScorer
 from cdtext.corpus import label_matrix, load_corpus
@@ -217,17 +226,30 @@ def platt(H: np.ndarray, scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def thresholds(H: np.ndarray, proba: np.ndarray, rows: np.ndarray, folds: np.ndarray | None = None) -> np.ndarray:
+def thresholds(
+    H: np.ndarray,
+    proba: np.ndarray,
+    rows: np.ndarray,
+    folds: np.ndarray | None = None,
+    withheld: np.ndarray | None = None,
+) -> np.ndarray:
     """The F1-maximising threshold of every head on ``rows`` (conditional heads: on passages with a function);
     a policy area with fewer than ``MIN_AREA_POSITIVES`` positives there, or whose F1 is under ``MIN_AREA_F1``
     when each of ``folds`` (fold numbers, all passages) is decided by the cut chosen on the others, is
-    withheld (``head_threshold``)."""
+    withheld (``head_threshold``). ``withheld`` (a flag per head, the shipped model's): those heads are
+    withheld and no other is — how a measurement on part of the passages keeps the shipped model's choice of
+    areas, which is made on all of them (a fold's smaller share would withhold more)."""
     has_fn = H[:, HEADS.index("any_function")] == 1
     out = np.full(len(HEADS), 0.5)
     for j, head in enumerate(HEADS):
         on = rows & has_fn if head in _CONDITIONAL else rows
-        if len(np.unique(H[on, j])) == 2:
-            out[j] = head_threshold(head, H[on, j], proba[on, j], None if folds is None else folds[on])
+        if withheld is not None and withheld[j]:
+            out[j] = WITHHELD
+        elif len(np.unique(H[on, j])) == 2:
+            if withheld is not None:
+                out[j] = best_threshold(H[on, j], proba[on, j])
+            else:
+                out[j] = head_threshold(head, H[on, j], proba[on, j], None if folds is None else folds[on])
     return out
 
 
@@ -243,10 +265,12 @@ def default_proba(H: np.ndarray, base: np.ndarray, scores: np.ndarray, rows: np.
     return averaged(base, platt(H, scores, rows), scores, gate=choose_gate(H, base, rows))
 
 
-def nested(H: np.ndarray, folds: np.ndarray, make, within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def nested(
+    H: np.ndarray, folds: np.ndarray, make, within: np.ndarray | None = None, withheld: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and decisions for every passage, each fold's from calibration and thresholds chosen on
     the other folds: ``make(rows)`` gives all passages' probabilities with calibration fitted on ``rows``.
-    ``within``: choose only on these passages of the other folds."""
+    ``within``: choose only on these passages of the other folds. ``withheld``: see :func:`thresholds`."""
     proba = np.zeros(H.shape)
     decided = np.zeros((len(H), len(HEADS) - 1), np.int8)
     for k in range(5):
@@ -255,7 +279,7 @@ def nested(H: np.ndarray, folds: np.ndarray, make, within: np.ndarray | None = N
             other &= within
         p = make(other)
         proba[here] = p[here]
-        decided[here] = apply_thresholds(p[here], thresholds(H, p, other, folds))
+        decided[here] = apply_thresholds(p[here], thresholds(H, p, other, folds, withheld))
     return proba, decided
 
 
@@ -265,10 +289,13 @@ def figures(H: np.ndarray, proba: np.ndarray, decided: np.ndarray) -> dict:
     return evaluate_predictions(H[:, keep], decided, proba[:, keep], n_boot=500)
 
 
-def leave_one_source_out(real, H: np.ndarray, positions: dict[int, int], loso_dir: Path) -> dict:
+def leave_one_source_out(
+    real, H: np.ndarray, positions: dict[int, int], loso_dir: Path, withheld: np.ndarray | None = None
+) -> dict:
     """Per source folder with raw transformer scores in ``loso_dir`` (``SOURCE.npz``): the averaged model built
     without it (see the module's description), scored on it; macro-F1 over the functions present there. Also
-    the standard model and the transformer alone, measured the same way: ``{model: {source: figures}}``."""
+    the standard model and the transformer alone, measured the same way: ``{model: {source: figures}}``.
+    ``withheld``: see :func:`thresholds`."""
     params = read_card(MODELS / BASE)["params"]
     authored = load_corpus()
     authored = authored[authored.split == "train"]
@@ -300,7 +327,7 @@ def leave_one_source_out(real, H: np.ndarray, positions: dict[int, int], loso_di
                             averaged(base_test, calibration, raw["test"], share=1.0)),
         }  # fmt: skip
         for name, (p_val, p_test) in made.items():
-            m = figures(Ht, p_test, apply_thresholds(p_test, thresholds(Hv, p_val, everything)))
+            m = figures(Ht, p_test, apply_thresholds(p_test, thresholds(Hv, p_val, everything, withheld=withheld)))
             out.setdefault(name, {})[path.stem] = add_present_macro(m)
         print(
             f"  without {path.stem}: macro-F1 (functions present) "
@@ -357,11 +384,20 @@ def main() -> None:
 
     base = base_oof(real, folds, args.base_oof)
     scores = transformer_oof(real, folds, args.folds, args.transformer_oof)
+    # the shipped model's calibration, gate and thresholds, from all real passages; which policy areas it
+    # withholds is its choice, kept in every measurement below
+    everything = np.ones(len(real), bool)
+    calibration = platt(H, scores, everything)
+    gate = choose_gate(H, base, everything)
+    final = thresholds(H, averaged(base, calibration, scores, gate=gate), everything, folds)
+    withheld = final == WITHHELD
 
     results = {
-        BASE: nested(H, folds, lambda rows: base),
-        "transformer": nested(H, folds, lambda rows: averaged(base, platt(H, scores, rows), scores, share=1.0)),
-        "default": nested(H, folds, lambda rows: default_proba(H, base, scores, rows)),
+        BASE: nested(H, folds, lambda rows: base, withheld=withheld),
+        "transformer": nested(
+            H, folds, lambda rows: averaged(base, platt(H, scores, rows), scores, share=1.0), withheld=withheld
+        ),
+        "default": nested(H, folds, lambda rows: default_proba(H, base, scores, rows), withheld=withheld),
     }
     metrics = {}
     for name, (proba, decided) in results.items():
@@ -392,13 +428,9 @@ def main() -> None:
                     f"  on the {rows.sum()} {part} passages, {name}: macro-F1 {m['macro_f1']:.3f}  "
                     f"any-function {m['any_function_f1']:.3f}  anchoring {m['anchoring_f1']:.3f}"
                 )
-    everything = np.ones(len(real), bool)
-    calibration = platt(H, scores, everything)
-    gate = choose_gate(H, base, everything)
-    final = thresholds(H, averaged(base, calibration, scores, gate=gate), everything, folds)
     unread = ~read_by_transformer(base, gate)
     print(f"gate {gate}: the transformer leaves {unread.mean():.1%} of the real passages unread")
-    loso = leave_one_source_out(real, H, loso_positions, args.loso) if args.loso else {}
+    loso = leave_one_source_out(real, H, loso_positions, args.loso, withheld) if args.loso else {}
     by_source = loso.get("default", {})
     for name, figures_by_source in loso.items():
         mean = figures_by_source["mean_macro_f1_present"]

@@ -583,7 +583,7 @@ def train(
     """
     from cdtext.classify.api import train as run_train
     from cdtext.classify.evaluate import format_by_source, format_comparison, source_folders
-    from cdtext.classify.model import MIN_AREA_F1, MIN_AREA_POSITIVES, WITHHELD
+    from cdtext.classify.model import withheld_areas
 
     params: dict[str, Any] = {"C": C} if C is not None else {}
     if features is not None:
@@ -592,23 +592,20 @@ def train(
         corpus, out, labels=list(labels), store=store, text_root=text_root, base=base, by_source=by_source, **params
     )
     metrics = clf.card["metrics"]
+    withheld = withheld_areas(clf.card["thresholds"])
     if "real_cv" in metrics:
         cv = metrics["real_cv"]
         click.echo(f"your labels, cross-validated by document ({cv['n']} passages, {cv['documents']} documents):")
-        click.echo(format_comparison({"model": cv}))
+        click.echo(format_comparison({"model": {**cv, "withheld": withheld}}))
     if source_folders(metrics):
         click.echo("your labels, leave-one-source-out:")
         click.echo(format_by_source(source_folders(metrics)))
     if "held_out" in metrics:
         click.echo("authored corpus, held-out test split:")
-        click.echo(format_comparison({"model": metrics["held_out"], "lexicon": metrics["lexicon_held_out"]}))
-    withheld = [head for head, cut in clf.card["thresholds"].items() if cut >= WITHHELD]
+        model_figures = {**metrics["held_out"], "withheld": withheld}
+        click.echo(format_comparison({"model": model_figures, "lexicon": metrics["lexicon_held_out"]}))
     if withheld:
-        click.echo(
-            f"policy areas withheld (never given as labels; their probabilities still are): {', '.join(withheld)} "
-            f"- fewer than {MIN_AREA_POSITIVES} positive passages to choose a threshold on, or an out-of-fold F1 "
-            f"under {MIN_AREA_F1} there"
-        )
+        click.echo(f"policy areas withheld: {', '.join(withheld)}")
     click.echo(f"wrote {out}.npz and {out}.card.json", err=True)
 
 

@@ -114,7 +114,7 @@ def evaluate_predictions(
 
 def format_comparison(results: dict[str, dict[str, Any]]) -> str:
     """A plain-text table of several models' held-out figures side by side; a label a model withholds (its
-    figures' ``withheld`` list) reads "withheld" in that model's column."""
+    figures' ``withheld`` list) reads "withheld" in that model's column where it scored 0."""
     names = list(results)
     width = max(14, *(len(n) for n in names))
     lines = [f"{'label':<30}" + "".join(f"{n:>{width + 16}}" for n in names)]
@@ -124,7 +124,7 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
         for n in names:
             m = results[n]["labels"][label]
             lo, hi = m["f1_95ci"]
-            if label in results[n].get("withheld", ()):
+            if label in results[n].get("withheld", ()) and m["f1"] == 0:  # (fold models may have given it)
                 cells.append("withheld")
             else:
                 cells.append(f"{m['precision']:.2f}/{m['recall']:.2f}/{m['f1']:.2f} [{lo:.2f},{hi:.2f}]")
@@ -150,11 +150,10 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
             else:
                 cells.append(f"{value:.3f}")
         lines.append(f"{title:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
-    if any(results[n].get("withheld") for n in names):
-        lines.append(
-            "withheld: a policy area the model never gives as a label (too few real positive passages, or an "
-            "out-of-fold F1 under 0.2); it still gives its probability, and the areas' macro-F1 counts it as 0"
-        )
+    if any("withheld" in line for line in lines[2:]):
+        from cdtext.classify.model import WITHHELD_NOTE
+
+        lines.append(WITHHELD_NOTE)
     return "\n".join(lines)
 
 
@@ -181,15 +180,15 @@ def evaluate_model(
     """
     from cdtext.annotation.api import consensus, read_labels
     from cdtext.classify.api import Classifier
-    from cdtext.classify.model import WITHHELD
+    from cdtext.classify.model import withheld_areas
     from cdtext.corpus import label_matrix, load_corpus
 
     clf = Classifier.load(model)
     models = {clf.name: clf} if clf.is_lexicon else {clf.name: clf, "lexicon": Classifier.load("lexicon")}
-    withheld = {name: [a for a in POLICY_AREAS if c.thresholds.get(a, 0.0) >= WITHHELD] for name, c in models.items()}
+    withheld = {name: withheld_areas(c.thresholds) for name, c in models.items()}
 
     def marked(name: str, figures: dict[str, Any]) -> dict[str, Any]:
-        return {**figures, "withheld": withheld[name]} if withheld[name] else figures
+        return {**figures, "withheld": withheld[name]}
 
     def scored(texts: list[str], y: np.ndarray) -> dict[str, Any]:
         section = {}

@@ -31,7 +31,7 @@ The test split is never seen.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -97,8 +97,9 @@ def cross_fitted_f1(y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = Non
     """F1 of the best-cut rule judged on passages it did not see: each fold's passages are decided by the cut
     :func:`best_threshold` chooses on the other folds, and F1 is counted over them all.
 
-    ``folds``: a fold number per passage (e.g. grouped by document); without it, stratified folds of ``y``
-    (at most five, each holding a positive). Fewer than two positives: 0.
+    ``folds``: a fold number per passage (e.g. grouped by document); without it, or with one fold only,
+    stratified folds of ``y`` (at most five, each holding a positive). A fold whose complement holds no
+    positive gets no label. Fewer than two positives: 0.
     """
     y, p = np.asarray(y), np.asarray(p)
     n_pos = int((y == 1).sum())
@@ -112,12 +113,28 @@ def cross_fitted_f1(y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = Non
         for k, (_, test) in enumerate(split.split(np.zeros(len(y)), y)):
             folds[test] = k
     folds = np.asarray(folds)
+    if len(np.unique(folds)) < 2:  # one fold: nothing to choose a cut on apart from it
+        return cross_fitted_f1(y, p)
     pred = np.zeros(len(y), bool)
     for k in np.unique(folds):
         here = folds == k
-        pred[here] = p[here] >= _best_cut(y[~here], p[~here])[0]
+        if y[~here].any():  # a cut chosen where there is no positive means nothing: the fold gets no label
+            pred[here] = p[here] >= _best_cut(y[~here], p[~here])[0]
     tp = float(np.sum(pred & (y == 1)))
     return 2 * tp / float(pred.sum() + n_pos)
+
+
+def withheld_areas(thresholds: Mapping[str, float]) -> list[str]:
+    """The policy areas a model withholds, from its thresholds by label name (a model card's)."""
+    return [area for area in POLICY_AREAS if thresholds.get(area, 0.0) >= WITHHELD]
+
+
+#: what a withheld area is, for tables that mark one
+WITHHELD_NOTE = (
+    f"withheld: a policy area the model never gives as a label (fewer than {MIN_AREA_POSITIVES} positive passages "
+    f"to choose its threshold on, or an F1 there under {MIN_AREA_F1} with each fold's threshold chosen on the "
+    "others); its probability is still given"
+)
 
 
 def head_threshold(head: str, y: np.ndarray, p: np.ndarray, folds: np.ndarray | None = None) -> float:
