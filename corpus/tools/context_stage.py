@@ -271,7 +271,7 @@ def main() -> None:
         other, here = folds != k, folds == k
         p_all = make(other)
         p = p_all[rows]
-        t = thresholds(H, p, other)
+        t = thresholds(H, p, other, folds)
         without[0][here], without[1][here] = p[here], apply_thresholds(p[here], t)
         x = features(p_all, doc_ids)[rows]
         stage = fit_stage(x[other], targets[other], folds[other])

@@ -146,7 +146,7 @@ def main() -> None:
     d = np.zeros((len(real), N_FN), int)
     for k in range(5):
         here = folds == k
-        d[here] = apply_thresholds(p[here], thresholds(H, p, ~here))[:, :N_FN]
+        d[here] = apply_thresholds(p[here], thresholds(H, p, ~here, folds))[:, :N_FN]
     loso = [
         macro(H[folder == s, :N_FN], left_out[rows][folder == s, :N_FN] >= np.array(t[:N_FN]), True)
         for s, t in left_thr.items()
@@ -159,7 +159,7 @@ def main() -> None:
         d = np.zeros((len(real), N_FN), int)
         for k in range(5):
             here = folds == k
-            own = thresholds(H, p, ~here) if model_thresholds else None
+            own = thresholds(H, p, ~here, folds) if model_thresholds else None
             d[here] = decide(fit, x_fit[~here], T[~here], folds[~here], x[here], own)
         per = []
         if window == 2:

@@ -77,7 +77,7 @@ def stacked(H: np.ndarray, base: np.ndarray, scores: np.ndarray, folds: np.ndarr
         for k2 in set(range(5)) - {k}:
             inner[folds == k2] = fit(other & (folds != k2))[folds == k2]
         proba[here] = p[here]
-        decided[here] = apply_thresholds(p[here], thresholds(H, inner, other))
+        decided[here] = apply_thresholds(p[here], thresholds(H, inner, other, folds))
     return proba, decided
 
 
