@@ -119,6 +119,7 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
     width = max(14, *(len(n) for n in names))
     lines = [f"{'label':<30}" + "".join(f"{n:>{width + 16}}" for n in names)]
     lines.append(f"{'':<30}" + "".join(f"{'P/R/F1 [95% CI]':>{width + 16}}" for _ in names))
+    marked = False
     for label in (*FUNCTIONS, ANCHORED, *POLICY_AREAS):
         cells = []
         for n in names:
@@ -126,6 +127,7 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
             lo, hi = m["f1_95ci"]
             if label in results[n].get("withheld", ()) and m["f1"] == 0:  # (fold models may have given it)
                 cells.append("withheld")
+                marked = True
             else:
                 cells.append(f"{m['precision']:.2f}/{m['recall']:.2f}/{m['f1']:.2f} [{lo:.2f},{hi:.2f}]")
         lines.append(f"{label:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
@@ -150,7 +152,7 @@ def format_comparison(results: dict[str, dict[str, Any]]) -> str:
             else:
                 cells.append(f"{value:.3f}")
         lines.append(f"{title:<30}" + "".join(f"{c:>{width + 16}}" for c in cells))
-    if any("withheld" in line for line in lines[2:]):
+    if marked:
         from cdtext.classify.model import WITHHELD_NOTE
 
         lines.append(WITHHELD_NOTE)
