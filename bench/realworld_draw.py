@@ -24,7 +24,9 @@ import argparse
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import cdtext
 from cdtext.annotation.sample import annotate
@@ -57,12 +59,23 @@ def resolutions_and_toolkit() -> list[Path]:
     return [REALWORLD / "chicago_resolutions" / "pdf", toolkit]
 
 
-#: round -> (documents, n, shares, seed, max picks per document, search pattern, earlier rounds left out)
+class Round(NamedTuple):
+    documents: Callable[[], list[Path]]
+    n: int
+    shares: dict[str, float]
+    seed: int
+    max_per_doc: float
+    pattern: str | None  # a search round's cue words, or None: a draw over every passage
+    after: list[str]  # earlier rounds whose passages are left out
+
+
 ROUNDS = {
-    "rw1": (lambda: speeches() + contracts(), 560, {"random": 0.5, "positive": 0.5}, 2041, 12, None, []),
-    "rw2": (lambda: speeches() + resolutions_and_toolkit(), 400, {"random": 1.0}, 2042, 400, CUES, ["rw1"]),
-    "rw3": (contracts, 250, {"random": 1.0}, 2043, 30, CUES, ["rw1"]),
+    "rw1": Round(lambda: speeches() + contracts(), 560, {"random": 0.5, "positive": 0.5}, 2041, 12, None, []),
+    "rw2": Round(lambda: speeches() + resolutions_and_toolkit(), 400, {"random": 1.0}, 2042, 400, CUES, ["rw1"]),
+    "rw3": Round(contracts, 250, {"random": 1.0}, 2043, 30, CUES, ["rw1"]),
 }
+#: the shipped default model (its card's SHA-256) whose probabilities chose rw1's ``positive`` share
+DRAWN_WITH = "00a4b0496545fd97bbc567ce1893630729cc03064d49f0328a5f0bb6d46d26e0"
 
 
 def held_back(store: Path, work: Path) -> set[str]:
@@ -84,30 +97,35 @@ def main() -> None:
     ap.add_argument("round", choices=sorted(ROUNDS))
     ap.add_argument("--work", type=Path, required=True)
     args = ap.parse_args()
-    if args.work.resolve().is_relative_to(REPO):
-        raise SystemExit("error: --work must lie outside the repository (it holds third-party text)")
-    documents, n, shares, seed, max_per_doc, pattern, earlier = ROUNDS[args.round]
+    if args.work.resolve().is_relative_to(REPO) or args.work.resolve().is_relative_to(SHARED.resolve()):
+        raise SystemExit("error: --work must lie outside the repository and ../shared (it holds third-party text)")
+    r = ROUNDS[args.round]
+    if r.pattern is None:
+        from cdtext.classify.api import Classifier
+
+        if Classifier.load("default", lazy=True).card.get("sha256") != DRAWN_WITH:
+            print("warning: the default model is not the one this round was drawn with: its positive share differs")
     args.work.mkdir(parents=True, exist_ok=True)
     store = args.work / f"{args.round}.duckdb"
     if not store.exists():
-        cdtext.ingest(documents(), store, config={"jobs": 2})
+        cdtext.ingest(r.documents(), store, config={"jobs": 2})
     bad = held_back(store, args.work)
     print(f"{len(bad)} passage(s) overlap the held-back set and are left out", file=sys.stderr)
-    exclude = sorted(str(p) for r in earlier for p in (BENCH / "realworld" / r).glob("*.jsonl"))
+    exclude = sorted(str(p) for earlier in r.after for p in (BENCH / "realworld" / earlier).glob("*.jsonl"))
     rows = annotate(
         store,
         args.work / f"{args.round}.csv",
-        n=n,
-        strategy=shares,
-        seed=seed,
+        n=r.n,
+        strategy=r.shares,
+        seed=r.seed,
         exclude=exclude,
         exclude_ids=sorted(bad),
         model="default",
         root=SHARED,
-        max_per_doc=max_per_doc,
+        max_per_doc=r.max_per_doc,
         round=args.round,
-        match=pattern,
-        exclude_near=pattern is not None,
+        match=r.pattern,
+        exclude_near=r.pattern is not None,
     )
     with open(args.work / f"{args.round}_to_label.jsonl", "w", encoding="utf-8") as fh:
         for r in rows.itertuples():

@@ -242,3 +242,20 @@ def test_lexicon_and_trained_model_share_one_interface(shipped: Classifier) -> N
         assert proba.shape == (2, len(HEADS)) and model.thresholds_.shape == (len(HEADS),)
         labels = model.decide(proba)
         assert labels.shape == (2, len(LABELS)) and (model.predict(texts) == labels).all()
+
+
+def test_weighted_figures_equal_repeating_each_passage_its_weight() -> None:
+    from cdtext.classify.evaluate import brier, expected_calibration_error, precision_recall_f1
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 60)
+    pred = np.where(rng.random(60) < 0.7, y, 1 - y)
+    proba = np.clip(y * 0.6 + rng.random(60) * 0.4, 0, 1)
+    w = rng.integers(1, 6, 60)
+    rep = np.repeat(np.arange(60), w)
+    assert precision_recall_f1(y, pred, w) == pytest.approx(precision_recall_f1(y[rep], pred[rep]))
+    assert brier(y, proba, w) == pytest.approx(brier(y[rep], proba[rep]))
+    assert expected_calibration_error(y, proba, weights=w) == pytest.approx(
+        expected_calibration_error(y[rep], proba[rep])
+    )
+    assert precision_recall_f1(y, pred, w) != pytest.approx(precision_recall_f1(y, pred))  # the weights matter here

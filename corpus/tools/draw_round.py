@@ -65,6 +65,8 @@ def contaminated(store: Path, work: Path) -> set[str]:
         [sys.executable, str(SHARED / "tools" / "check_contamination.py"), str(table)], capture_output=True, text=True
     )
     table.unlink()
+    if out.returncode not in (0, 1):  # 1: some passages overlap (listed); 2: bad input, nothing was checked
+        sys.exit(f"error: check_contamination.py failed: {out.stderr.strip()}")
     return {line.split(": ")[1] for line in out.stdout.splitlines() if "shares" in line}
 
 

@@ -23,10 +23,15 @@ from cdtext.labels import ANCHORED, FUNCTIONS, LABELS, POLICY_AREAS
 N_FN = len(FUNCTIONS)
 
 
-def _prf(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
-    tp = float(np.sum((y == 1) & (p == 1)))
-    fp = float(np.sum((y == 0) & (p == 1)))
-    fn = float(np.sum((y == 1) & (p == 0)))
+def precision_recall_f1(y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float, float]:
+    """Precision, recall and F1 of 0/1 predictions ``p`` against gold ``y``; with ``weights`` (one per passage, e.g.
+    inverse inclusion probabilities) true and false positives and false negatives are weighted sums."""
+    y, p = np.asarray(y), np.asarray(p)
+    cells = ((y == 1) & (p == 1), (y == 0) & (p == 1), (y == 1) & (p == 0))
+    if weights is None:
+        tp, fp, fn = (float(np.sum(c)) for c in cells)
+    else:
+        tp, fp, fn = (float(np.sum(np.asarray(weights, dtype=float) * c)) for c in cells)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
@@ -34,25 +39,31 @@ def _prf(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
 
 
 def _macro(Y: np.ndarray, P: np.ndarray) -> float:
-    return float(np.mean([_prf(Y[:, j], P[:, j])[2] for j in range(Y.shape[1])]))
+    return float(np.mean([precision_recall_f1(Y[:, j], P[:, j])[2] for j in range(Y.shape[1])]))
 
 
 def _micro(Y: np.ndarray, P: np.ndarray) -> float:
-    return _prf(Y.ravel(), P.ravel())[2]
+    return precision_recall_f1(Y.ravel(), P.ravel())[2]
 
 
-def brier(y: np.ndarray, p: np.ndarray) -> float:
-    return float(np.mean((p - y) ** 2))
+def brier(y: np.ndarray, p: np.ndarray, weights: np.ndarray | None = None) -> float:
+    return float(np.average((p - y) ** 2, weights=weights))
 
 
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+def expected_calibration_error(
+    y: np.ndarray, p: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
+) -> float:
+    """Mean gap between predicted and observed frequency over equal-width bins, each bin weighing its share of
+    the passages (of their ``weights``, when given)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     total = 0.0
     for b in range(bins):
         mask = which == b
         if mask.any():
-            total += mask.mean() * abs(p[mask].mean() - y[mask].mean())
+            share = w[mask].sum() / w.sum()
+            total += share * abs(np.average(p[mask], weights=w[mask]) - np.average(y[mask], weights=w[mask]))
     return float(total)
 
 
@@ -75,8 +86,8 @@ def evaluate_predictions(
     boots = [rng.integers(0, n, n) for _ in range(n_boot)]
     out: dict[str, Any] = {"n": n, "labels": {}}
     for j, label in enumerate(LABELS):
-        precision, recall, f1 = _prf(Y[:, j], P[:, j])
-        samples = [_prf(Y[b, j], P[b, j])[2] for b in boots]
+        precision, recall, f1 = precision_recall_f1(Y[:, j], P[:, j])
+        samples = [precision_recall_f1(Y[b, j], P[b, j])[2] for b in boots]
         out["labels"][label] = {
             "support": int(Y[:, j].sum()),
             "precision": round(precision, 4),
@@ -96,8 +107,8 @@ def evaluate_predictions(
     out["areas_macro_f1"] = round(_macro(Y[:, area_cols], P[:, area_cols]), 4)
     no_fn_y = (fy.sum(axis=1) == 0).astype(int)
     no_fn_p = (fp.sum(axis=1) == 0).astype(int)
-    out["no_function_f1"] = round(_prf(no_fn_y, no_fn_p)[2], 4)
-    out["any_function_f1"] = round(_prf(1 - no_fn_y, 1 - no_fn_p)[2], 4)
+    out["no_function_f1"] = round(precision_recall_f1(no_fn_y, no_fn_p)[2], 4)
+    out["any_function_f1"] = round(precision_recall_f1(1 - no_fn_y, 1 - no_fn_p)[2], 4)
     out["exact_match_functions"] = round(float(np.mean((fy == fp).all(axis=1))), 4)
     if proba is not None:
         py = fy.ravel().astype(float)
