@@ -340,3 +340,29 @@ def test_prevalence_reweights_by_inclusion_probability(tmp_path: Path) -> None:
     table = pd.read_csv(io.StringIO(result.output)).set_index("label")
     # 10 positives weighted 1, 10 negatives weighted 10: 10 / 110
     assert table.loc["economic_development", "prevalence"] == pytest.approx(10 / 110, abs=1e-3)
+
+
+def test_stand_off_labels_on_rows_of_a_table_resolve_from_the_table(tmp_path: Path) -> None:
+    # a table read with --records names its rows table.jsonl#N; --text-root reads the table as records again
+    rows = [
+        {"title": f"Resolution {i}", "text": f"Resolution {i}: the Council thanks the delegation from Kyoto, its "
+         f"sister city, for visit number {i}, and asks the Mayor to plan the exchange of students next spring."}
+        for i in range(6)
+    ]  # fmt: skip
+    table = tmp_path / "docs" / "resolutions.jsonl"
+    table.parent.mkdir()
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    store = tmp_path / "s.duckdb"
+    assert run("ingest", table, "--records", "--store", store).exit_code == 0
+    out = tmp_path / "lab.jsonl"
+    got = run("annotate", "--store", store, "--out", out, "--n", "4", "--stand-off", "--root", table.parent)
+    assert got.exit_code == 0, got.output
+    drawn = [json.loads(line) | {"functions": "", "annotator": "a"} for line in out.read_text().splitlines()]
+    assert drawn and all(r["source"].startswith("resolutions.jsonl#") for r in drawn)
+    out.write_text("".join(json.dumps(r) + "\n" for r in drawn))
+    labels = cdtext.read_labels([out], text_root=table.parent)
+    assert len(labels) == len(drawn) and all("Kyoto" in t for t in labels["text"])
+    assert run("labels", "check", out, "--text-root", table.parent).exit_code == 0
+    drawn[0]["sha1"] = "0" * 40  # and a row whose text no longer matches is still reported
+    out.write_text("".join(json.dumps(r) + "\n" for r in drawn))
+    assert "does not match its sha1" in run("labels", "check", out, "--text-root", table.parent).output

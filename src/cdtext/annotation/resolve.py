@@ -6,7 +6,9 @@ A row's text comes, in this order, from:
    of the stored text of the document at ``source``;
 2. ``text_root`` — the document ``text_root/source``, read by cdtext's own
    ingestion (in a temporary store, with the usual worker isolation and
-   limits), then the span ``start:end`` of its text;
+   limits), then the span ``start:end`` of its text; a source naming a row
+   of a table (``table.jsonl#12``, from a store read with ``--records``) is
+   read from that table as records;
 3. the row itself (inline label files carry the text).
 
 Whenever a row records ``sha1``, the text found must hash to it; if the span
@@ -127,18 +129,34 @@ def resolve_texts(
     return out, problems
 
 
+def _table_row(root: Path, source: str) -> Path | None:
+    """The table file of a source naming one of its rows (``table.jsonl#12``, as a store read with ``--records``
+    names them), or None."""
+    table, _, row = source.rpartition("#")
+    if not table or not row.isdigit() or (root / source).is_file() or not (root / table).is_file():
+        return None
+    return (root / table).absolute()
+
+
 def _resolve_from_root(todo: pd.DataFrame, root: Path, jobs: int | None) -> dict[int, tuple[str, str | None]]:
-    """Ingest the referenced documents into a temporary store and resolve the rows from it."""
+    """Ingest the referenced documents (and, read as records, the tables whose rows are referenced) into
+    temporary stores and resolve the rows from them."""
     from cdtext.ingestion import ingest
     from cdtext.store import Store
 
-    files = sorted({str((root / s).absolute()) for s in todo["source"] if (root / s).is_file()})
-    if not files:
-        return {}
+    sources = [str(s) for s in todo["source"]]
+    files = sorted({str((root / s).absolute()) for s in sources if (root / s).is_file()})
+    tables = sorted({str(t) for s in sources if (t := _table_row(root, s)) is not None})
+    docs, passages = [], []
     with tempfile.TemporaryDirectory(prefix="cdtext-resolve-") as tmp:
-        store = Path(tmp) / "sources.duckdb"
-        ingest(files, store, config={"jobs": jobs or 0})
-        with Store(store, read_only=True) as db:
-            docs = db.documents_with_text()
-            passages = db.passages_of(docs["doc_id"].dropna().unique().tolist())
-    return dict(_from_documents(todo, docs, passages, root))
+        for name, inputs, records in (("sources", files, False), ("tables", tables, True)):
+            if not inputs:
+                continue
+            store = Path(tmp) / f"{name}.duckdb"
+            ingest(inputs, store, config={"jobs": jobs or 0, "records": records})
+            with Store(store, read_only=True) as db:
+                docs.append(db.documents_with_text())
+                passages.append(db.passages_of(docs[-1]["doc_id"].dropna().unique().tolist()))
+    if not docs:
+        return {}
+    return dict(_from_documents(todo, pd.concat(docs), pd.concat(passages), root))
