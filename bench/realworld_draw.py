@@ -100,7 +100,7 @@ def main() -> None:
     if args.work.resolve().is_relative_to(REPO) or args.work.resolve().is_relative_to(SHARED.resolve()):
         raise SystemExit("error: --work must lie outside the repository and ../shared (it holds third-party text)")
     r = ROUNDS[args.round]
-    if r.pattern is None:
+    if "positive" in r.shares:  # the default's probabilities chose part of the draw
         from cdtext.classify.api import Classifier
 
         if Classifier.load("default", lazy=True).card.get("sha256") != DRAWN_WITH:
@@ -128,9 +128,9 @@ def main() -> None:
         exclude_near=r.pattern is not None,
     )
     with open(args.work / f"{args.round}_to_label.jsonl", "w", encoding="utf-8") as fh:
-        for r in rows.itertuples():
-            row = {"id": r.id, "source": r.source, "doc_title": r.doc_title, "before": r.before, "text": r.text}
-            fh.write(json.dumps(row | {"after": r.after}, ensure_ascii=False) + "\n")
+        for p in rows.itertuples():
+            row = {"id": p.id, "source": p.source, "doc_title": p.doc_title, "before": p.before, "text": p.text}
+            fh.write(json.dumps(row | {"after": p.after}, ensure_ascii=False) + "\n")
     (args.work / f"{args.round}_design.json").write_text(json.dumps(rows.attrs["design"], indent=2) + "\n")
     print(json.dumps(rows.attrs["design"], indent=2))
 

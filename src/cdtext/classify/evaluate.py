@@ -31,7 +31,8 @@ def precision_recall_f1(y: np.ndarray, p: np.ndarray, weights: np.ndarray | None
     if weights is None:
         tp, fp, fn = (float(np.sum(c)) for c in cells)
     else:
-        tp, fp, fn = (float(np.sum(np.asarray(weights, dtype=float) * c)) for c in cells)
+        w = np.asarray(weights, dtype=float)
+        tp, fp, fn = (float(np.sum(w * c)) for c in cells)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
